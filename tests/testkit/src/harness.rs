@@ -1,0 +1,261 @@
+//! The hidden tests' harness and the protocol `xtask` speaks with it.
+//!
+//! A hidden test binary understands three invocations:
+//!
+//! * `BIN --list` prints one test name per line.
+//! * `BIN --run NAME` runs that one test on the main thread. When the
+//!   environment names a result file (`THREADWORK_RESULT`) and a nonce
+//!   (`THREADWORK_NONCE`), the outcome is written there as one JSON object,
+//!   and only after the body returned or unwound. The harness removes both
+//!   variables before the test starts, so learner code cannot find them by
+//!   accident. A process that exits without that file (an `exit(0)`, an
+//!   abort, a kill) has not passed, whatever its exit status or output.
+//! * anything else (this is what `cargo test` does) runs every test, or those
+//!   whose name contains one of the given words, in this one process, one
+//!   after another, and prints a libtest-style summary. That mode is for course
+//!   authors; it has no per-test timeout.
+//!
+//! The result file's fields (format_version 1): `format_version`, `nonce`,
+//! `test`, `status` (`"passed"` or `"failed"`), `message` (the panic message
+//! that failed the test), `location` (`file:line:col` of that panic), and
+//! `panics`: every panic seen in the process, on any thread, as
+//! `{thread, location, message}`, at most [`MAX_RECORDED_PANICS`].
+
+use std::cell::RefCell;
+use std::io::Write;
+use std::panic::{self, AssertUnwindSafe, PanicHookInfo};
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+/// One hidden test: a name unique within its binary and the body to run.
+#[derive(Clone, Copy)]
+pub struct HiddenTest {
+    /// The function's name; reports and `exercises/info.toml` use it.
+    pub name: &'static str,
+    /// The body. A panic fails the test; returning passes it.
+    pub run: fn(),
+}
+
+/// The environment variable that names the result file.
+pub const RESULT_ENV: &str = "THREADWORK_RESULT";
+/// The environment variable that carries the nonce the result must repeat.
+pub const NONCE_ENV: &str = "THREADWORK_NONCE";
+/// At most this many panics are kept for the result file.
+pub const MAX_RECORDED_PANICS: usize = 16;
+
+#[derive(Clone, Debug)]
+struct PanicRecord {
+    thread: String,
+    location: String,
+    message: String,
+}
+
+static PANICS: Mutex<Vec<PanicRecord>> = Mutex::new(Vec::new());
+
+thread_local! {
+    // The last panic raised on this thread: when the test body unwinds, this
+    // is the panic that ended it, with its location.
+    static LAST_PANIC: RefCell<Option<PanicRecord>> = const { RefCell::new(None) };
+}
+
+/// Runs the hidden tests of one binary as its command line asks. `groups`
+/// are the `TESTS` lists made by [`hidden_tests!`](crate::hidden_tests).
+pub fn main(groups: &[&[HiddenTest]]) -> ! {
+    let tests: Vec<HiddenTest> = groups.iter().flat_map(|g| g.iter().copied()).collect();
+    for (i, t) in tests.iter().enumerate() {
+        if tests[..i].iter().any(|u| u.name == t.name) {
+            eprintln!("hidden test `{}` is declared twice; names must be unique", t.name);
+            std::process::exit(2);
+        }
+    }
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("--list") => {
+            let mut out = std::io::stdout().lock();
+            for t in &tests {
+                let _ = writeln!(out, "{}", t.name);
+            }
+            let _ = out.flush();
+            std::process::exit(0)
+        }
+        Some("--run") => {
+            let Some(name) = args.get(1) else {
+                eprintln!("usage: --run TEST_NAME");
+                std::process::exit(2)
+            };
+            let Some(test) = tests.iter().find(|t| t.name == name) else {
+                eprintln!("no hidden test named `{name}`");
+                std::process::exit(2)
+            };
+            run_one(test)
+        }
+        _ => run_all(&tests, &args),
+    }
+}
+
+fn install_panic_recorder() {
+    let default_hook = panic::take_hook();
+    panic::set_hook(Box::new(move |info: &PanicHookInfo<'_>| {
+        let record = PanicRecord {
+            thread: std::thread::current().name().unwrap_or("<unnamed>").to_string(),
+            location: info
+                .location()
+                .map(|l| format!("{}:{}:{}", l.file(), l.line(), l.column()))
+                .unwrap_or_default(),
+            message: payload_message(info.payload()),
+        };
+        LAST_PANIC.with(|p| *p.borrow_mut() = Some(record.clone()));
+        if let Ok(mut all) = PANICS.lock() {
+            if all.len() < MAX_RECORDED_PANICS {
+                all.push(record);
+            }
+        }
+        default_hook(info);
+    }));
+}
+
+fn payload_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        s.to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "(a panic whose payload is not a string)".to_string()
+    }
+}
+
+/// The outcome of one body: `Ok` when it returned, else the panic that ended it.
+fn run_body(test: &HiddenTest) -> Result<(), PanicRecord> {
+    LAST_PANIC.with(|p| *p.borrow_mut() = None);
+    match panic::catch_unwind(AssertUnwindSafe(test.run)) {
+        Ok(()) => Ok(()),
+        Err(payload) => Err(LAST_PANIC.with(|p| p.borrow_mut().take()).unwrap_or_else(|| {
+            PanicRecord {
+                thread: "main".into(),
+                location: String::new(),
+                message: payload_message(payload.as_ref()),
+            }
+        })),
+    }
+}
+
+fn run_one(test: &HiddenTest) -> ! {
+    let result_path = std::env::var_os(RESULT_ENV).map(PathBuf::from);
+    let nonce = std::env::var(NONCE_ENV).unwrap_or_default();
+    // SAFETY: no other thread exists yet; the test body has not started.
+    unsafe {
+        std::env::remove_var(RESULT_ENV);
+        std::env::remove_var(NONCE_ENV);
+    }
+    install_panic_recorder();
+    let outcome = run_body(test);
+    let panics = PANICS.lock().map(|p| p.clone()).unwrap_or_default();
+    let json = result_json(&nonce, test.name, &outcome, &panics);
+    match result_path {
+        Some(path) => {
+            // Write then rename, so the runner never reads half a result.
+            let tmp = path.with_extension("partial");
+            let written = std::fs::write(&tmp, json.as_bytes()).and_then(|()| std::fs::rename(&tmp, &path));
+            if let Err(e) = written {
+                eprintln!("could not write the result file {}: {e}", path.display());
+                std::process::exit(3);
+            }
+        }
+        None => println!("{json}"),
+    }
+    let _ = std::io::stdout().flush();
+    // Exit at once: threads a broken implementation left blocked must not
+    // keep the process alive, and the verdict is already written.
+    std::process::exit(if outcome.is_ok() { 0 } else { 101 })
+}
+
+fn run_all(tests: &[HiddenTest], args: &[String]) -> ! {
+    let filters: Vec<&str> = args.iter().map(String::as_str).filter(|a| !a.starts_with('-')).collect();
+    let selected: Vec<&HiddenTest> = tests
+        .iter()
+        .filter(|t| filters.is_empty() || filters.iter().any(|f| t.name.contains(f)))
+        .collect();
+    install_panic_recorder();
+    println!("\nrunning {} tests", selected.len());
+    let mut failed = Vec::new();
+    for t in &selected {
+        match run_body(t) {
+            Ok(()) => println!("test {} ... ok", t.name),
+            Err(p) => {
+                println!("test {} ... FAILED", t.name);
+                failed.push((t.name, p));
+            }
+        }
+    }
+    if !failed.is_empty() {
+        println!("\nfailures:");
+        for (name, p) in &failed {
+            println!("\n---- {name} ----\n{}\n  at {}", p.message, p.location);
+        }
+    }
+    let passed = selected.len() - failed.len();
+    println!(
+        "\ntest result: {}. {passed} passed; {} failed; 0 ignored; 0 measured; {} filtered out\n",
+        if failed.is_empty() { "ok" } else { "FAILED" },
+        failed.len(),
+        tests.len() - selected.len()
+    );
+    let _ = std::io::stdout().flush();
+    std::process::exit(if failed.is_empty() { 0 } else { 101 })
+}
+
+fn result_json(nonce: &str, test: &str, outcome: &Result<(), PanicRecord>, panics: &[PanicRecord]) -> String {
+    let (status, message, location) = match outcome {
+        Ok(()) => ("passed", "", ""),
+        Err(p) => ("failed", p.message.as_str(), p.location.as_str()),
+    };
+    let panics: Vec<String> = panics
+        .iter()
+        .map(|p| {
+            format!(
+                "{{\"thread\":{},\"location\":{},\"message\":{}}}",
+                json_string(&p.thread),
+                json_string(&p.location),
+                json_string(&p.message)
+            )
+        })
+        .collect();
+    format!(
+        "{{\"format_version\":1,\"nonce\":{},\"test\":{},\"status\":\"{status}\",\"message\":{},\"location\":{},\"panics\":[{}]}}",
+        json_string(nonce),
+        json_string(test),
+        json_string(message),
+        json_string(location),
+        panics.join(",")
+    )
+}
+
+/// Encodes `s` as a JSON string literal. The kit stays free of serde so that
+/// the hidden tests build fast; this is the one place that needs it.
+fn json_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::json_string;
+
+    #[test]
+    fn json_strings_escape_quotes_controls_and_keep_unicode() {
+        assert_eq!(json_string("a\"b\\c\nd\u{1}é"), "\"a\\\"b\\\\c\\nd\\u0001é\"");
+    }
+}
