@@ -1,1 +1,75 @@
-fn main() {}
+//! `cargo xtask`: the threadwork course's runner. Thin on purpose: parse the
+//! command line, dispatch to one module per subcommand, map errors to exit
+//! codes (see `exit`).
+
+mod capture;
+mod check;
+mod compile;
+mod course;
+mod exit;
+mod hint;
+mod list;
+mod outcome;
+mod progress;
+mod report;
+mod reset;
+mod runner;
+mod watch;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+/// threadwork: a Rust course in concurrency, and the harness that judges it.
+///
+/// Edit an exercise under exercises/, then run `cargo xtask check` to have
+/// its hidden tests judge it. Exit status: 0 every checked exercise passes,
+/// 1 an exercise failed, 2 bad command line, 3 the tool itself failed.
+#[derive(Parser)]
+#[command(name = "cargo xtask", arg_required_else_help = true, version)]
+struct Cli {
+    /// The course folder (default: the one this xtask was built from).
+    #[arg(long, global = true, env = "THREADWORK_ROOT", value_name = "DIR")]
+    root: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Task,
+}
+
+#[derive(Subcommand)]
+enum Task {
+    /// Build exercises with their hidden tests and say what is wrong.
+    Check(check::Args),
+    /// Show every exercise and whether it passes.
+    List(list::Args),
+    /// Show the hints of an exercise.
+    Hint(hint::Args),
+    /// Put an exercise's stub back (asks first).
+    Reset(reset::Args),
+    /// Re-check the exercise you are editing every time you save.
+    Watch(watch::Args),
+}
+
+fn main() {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            std::process::exit(if e.use_stderr() { exit::USAGE } else { exit::OK });
+        }
+    };
+    let root = cli.root.unwrap_or_else(course::default_root);
+    let result = course::Course::load(&root).and_then(|course| match cli.command {
+        Task::Check(args) => check::run(&course, args),
+        Task::List(args) => list::run(&course, args),
+        Task::Hint(args) => hint::run(&course, args),
+        Task::Reset(args) => reset::run(&course, args),
+        Task::Watch(args) => watch::run(&course, args),
+    });
+    match result {
+        Ok(code) => std::process::exit(code),
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            let code = if error.downcast_ref::<exit::Usage>().is_some() { exit::USAGE } else { exit::INTERNAL };
+            std::process::exit(code);
+        }
+    }
+}

@@ -1,0 +1,302 @@
+//! Building an exercise's hidden tests against one set of sources.
+//!
+//! The sources can be the learner's `exercises/NN/src`, the reference
+//! solution, or a mutant. They all have the same crate name, so they cannot
+//! be members of one workspace. Instead each build gets a generated package
+//! under `target/threadwork/packages/<dir>-<variant>/`: its `[lib]` points at
+//! the chosen sources, its one `[[test]]` at `tests/NN/main.rs`, and its
+//! dependencies are the course's own (from the exercise's and the tests'
+//! manifests, resolved against the root `[workspace.dependencies]`). The
+//! learner's `Cargo.toml` is therefore never used for a build. Every
+//! generated package shares one target folder, so dependencies are compiled
+//! once.
+
+use crate::course::{Course, Exercise};
+use anyhow::{Context, Result, bail};
+use serde::Deserialize;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+use toml::{Table, Value};
+
+/// The result of building one exercise's hidden tests.
+#[derive(Debug)]
+pub enum Build {
+    /// The hidden test binary.
+    Built { test_binary: PathBuf, duration: Duration },
+    /// The learner's code (or the tests against it) did not compile. `rendered`
+    /// holds the compiler's messages for this crate, paths made relative.
+    CompileError { rendered: String, duration: Duration },
+}
+
+/// Builds the hidden tests of `ex` against the crate sources in `src_dir`.
+/// `variant` names the build folder (`learner`, `solution`, `mutant-NAME`).
+/// `progress` is told what cargo is compiling, for a spinner.
+pub fn build_hidden_tests(
+    course: &Course,
+    ex: &Exercise,
+    src_dir: &Path,
+    variant: &str,
+    color: bool,
+    progress: &mut dyn FnMut(&str),
+) -> Result<Build> {
+    let started = Instant::now();
+    let package_dir = course.work_dir().join("packages").join(format!("{}-{variant}", ex.dir));
+    std::fs::create_dir_all(&package_dir).with_context(|| format!("cannot create {}", package_dir.display()))?;
+    let manifest = generated_manifest(course, ex, src_dir)?;
+    write_if_changed(&package_dir.join("Cargo.toml"), &manifest)?;
+    // Start from the course's lock file so every build uses the versions the
+    // course was tested with; cargo prunes it to this package's needs.
+    let root_lock = course.root.join("Cargo.lock");
+    if root_lock.is_file() {
+        let lock = std::fs::read_to_string(&root_lock).context("cannot read Cargo.lock")?;
+        write_if_changed(&package_dir.join("Cargo.lock"), &lock)?;
+    }
+
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut child = Command::new(cargo)
+        .args(["test", "--no-run", "--quiet", "--test", "hidden", "--manifest-path"])
+        .arg(package_dir.join("Cargo.toml"))
+        .arg("--target-dir")
+        .arg(target_dir(course))
+        .arg(if color { "--message-format=json-diagnostic-rendered-ansi" } else { "--message-format=json" })
+        .arg(if color { "--color=always" } else { "--color=never" })
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .context("cannot run cargo: is the Rust toolchain installed?")?;
+
+    // cargo's own messages (download or resolution failures) come on stderr;
+    // read them on the side so neither pipe fills up.
+    let mut stderr = child.stderr.take().expect("piped");
+    let stderr_reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stderr.read_to_string(&mut text);
+        text
+    });
+
+    let package_marker = package_dir.to_string_lossy().into_owned();
+    let mut test_binary = None;
+    let mut our_diagnostics = String::new();
+    let mut our_errors = 0usize;
+    for line in BufReader::new(child.stdout.take().expect("piped")).lines() {
+        let line = line.context("cannot read cargo's output")?;
+        let Ok(message) = serde_json::from_str::<CargoMessage>(&line) else { continue };
+        let ours = message.package_id.as_deref().is_some_and(|id| id.contains(&package_marker));
+        match message.reason.as_str() {
+            "compiler-artifact" => {
+                if let Some(target) = &message.target {
+                    if ours && target.name == "hidden" && target.kind.iter().any(|k| k == "test") {
+                        test_binary = message.executable.clone();
+                    }
+                    progress(&target.name);
+                }
+            }
+            "compiler-message" if ours => {
+                if let Some(diag) = &message.message {
+                    if diag.level == "error" {
+                        our_errors += 1;
+                    }
+                    if matches!(diag.level.as_str(), "error" | "warning") {
+                        if let Some(rendered) = &diag.rendered {
+                            our_diagnostics.push_str(rendered);
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let status = child.wait().context("cargo did not finish")?;
+    let cargo_stderr = stderr_reader.join().unwrap_or_default();
+    let duration = started.elapsed();
+    if status.success() {
+        let test_binary = test_binary.context("cargo built the tests but named no test binary")?;
+        return Ok(Build::Built { test_binary, duration });
+    }
+    if our_errors > 0 {
+        return Ok(Build::CompileError { rendered: course.relativize(&our_diagnostics), duration });
+    }
+    bail!(
+        "cargo failed before it could compile `{}` (not a problem in your code):\n{}",
+        ex.name,
+        course.relativize(cargo_stderr.trim())
+    )
+}
+
+/// The shared target folder of every generated package.
+pub fn target_dir(course: &Course) -> PathBuf {
+    std::env::var_os("THREADWORK_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| course.work_dir().join("target"))
+}
+
+#[derive(Deserialize)]
+struct CargoMessage {
+    reason: String,
+    package_id: Option<String>,
+    target: Option<CargoTarget>,
+    executable: Option<PathBuf>,
+    message: Option<Diagnostic>,
+}
+
+#[derive(Deserialize)]
+struct CargoTarget {
+    name: String,
+    kind: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct Diagnostic {
+    level: String,
+    rendered: Option<String>,
+}
+
+fn write_if_changed(path: &Path, contents: &str) -> Result<()> {
+    if std::fs::read_to_string(path).ok().as_deref() == Some(contents) {
+        return Ok(());
+    }
+    std::fs::write(path, contents).with_context(|| format!("cannot write {}", path.display()))
+}
+
+fn read_toml(path: &Path) -> Result<Table> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    text.parse::<Table>().with_context(|| format!("{} is not valid TOML", path.display()))
+}
+
+/// The manifest of the generated package; see the module documentation.
+fn generated_manifest(course: &Course, ex: &Exercise, src_dir: &Path) -> Result<String> {
+    let root_manifest = read_toml(&course.root.join("Cargo.toml"))?;
+    let workspace = root_manifest.get("workspace").and_then(Value::as_table);
+    let ws_deps = workspace.and_then(|w| w.get("dependencies")).and_then(Value::as_table).cloned().unwrap_or_default();
+    let ws_package = workspace.and_then(|w| w.get("package")).and_then(Value::as_table).cloned().unwrap_or_default();
+
+    // The course's exercise manifest, not a submission's: only its
+    // [dependencies] and edition matter.
+    let exercise_manifest_dir = course.exercise_dir(ex);
+    let exercise_manifest = read_toml(&exercise_manifest_dir.join("Cargo.toml"))?;
+    let tests_dir = course.tests_dir(ex);
+    let tests_manifest = read_toml(&tests_dir.join("Cargo.toml"))?;
+
+    let edition = match exercise_manifest.get("package").and_then(|p| p.get("edition")) {
+        Some(Value::String(e)) => e.clone(),
+        _ => ws_package.get("edition").and_then(Value::as_str).unwrap_or("2024").to_string(),
+    };
+    let test_main = tests_manifest
+        .get("test")
+        .and_then(Value::as_array)
+        .and_then(|tests| tests.first())
+        .and_then(|t| t.get("path"))
+        .and_then(Value::as_str)
+        .unwrap_or("main.rs");
+
+    let empty = Table::new();
+    let lib_deps = resolve_dependencies(
+        exercise_manifest.get("dependencies").and_then(Value::as_table).unwrap_or(&empty),
+        &exercise_manifest_dir,
+        &ws_deps,
+        &course.root,
+        &ex.name,
+    )?;
+    let test_deps = resolve_dependencies(
+        tests_manifest.get("dev-dependencies").and_then(Value::as_table).unwrap_or(&empty),
+        &tests_dir,
+        &ws_deps,
+        &course.root,
+        &ex.name,
+    )?;
+
+    let mut package = Table::new();
+    package.insert("name".into(), ex.name.clone().into());
+    package.insert("version".into(), "0.0.0".into());
+    package.insert("edition".into(), edition.into());
+    package.insert("publish".into(), false.into());
+    for auto in ["autobins", "autoexamples", "autotests", "autobenches"] {
+        package.insert(auto.into(), false.into());
+    }
+    let mut lib = Table::new();
+    lib.insert("path".into(), path_value(&src_dir.join("lib.rs")));
+    let mut test = Table::new();
+    test.insert("name".into(), "hidden".into());
+    test.insert("path".into(), path_value(&tests_dir.join(test_main)));
+    test.insert("harness".into(), false.into());
+
+    let mut manifest = Table::new();
+    manifest.insert("package".into(), package.into());
+    manifest.insert("lib".into(), lib.into());
+    manifest.insert("test".into(), Value::Array(vec![test.into()]));
+    manifest.insert("dependencies".into(), lib_deps.into());
+    manifest.insert("dev-dependencies".into(), test_deps.into());
+    if let Some(profile) = root_manifest.get("profile") {
+        manifest.insert("profile".into(), profile.clone());
+    }
+    // Its own workspace root, so cargo does not look for one further up.
+    manifest.insert("workspace".into(), Table::new().into());
+    Ok(format!(
+        "# Generated by `cargo xtask` for building {}'s hidden tests; edits are overwritten.\n{}",
+        ex.dir,
+        toml::to_string(&manifest)?
+    ))
+}
+
+fn path_value(path: &Path) -> Value {
+    Value::String(path.to_string_lossy().into_owned())
+}
+
+/// Resolves `workspace = true` entries and makes paths absolute. The
+/// exercise crate itself (a tests manifest's dependency on it) is dropped:
+/// the generated package is that crate.
+fn resolve_dependencies(
+    deps: &Table,
+    manifest_dir: &Path,
+    ws_deps: &Table,
+    root: &Path,
+    exercise: &str,
+) -> Result<Table> {
+    let mut out = Table::new();
+    for (name, spec) in deps {
+        if name == exercise {
+            continue;
+        }
+        let mut resolved = match spec {
+            Value::Table(t) if t.get("workspace").and_then(Value::as_bool) == Some(true) => {
+                let mut base = match ws_deps.get(name) {
+                    Some(Value::String(version)) => {
+                        let mut t = Table::new();
+                        t.insert("version".into(), version.clone().into());
+                        t
+                    }
+                    Some(Value::Table(t)) => absolutize(t.clone(), root),
+                    _ => bail!("`{name}` says workspace = true but the root Cargo.toml does not list it"),
+                };
+                // A member may add features to the workspace's.
+                if let Some(Value::Array(extra)) = t.get("features") {
+                    let features = base.entry("features").or_insert_with(|| Value::Array(Vec::new()));
+                    if let Value::Array(list) = features {
+                        list.extend(extra.iter().cloned());
+                    }
+                }
+                base
+            }
+            Value::Table(t) => absolutize(t.clone(), manifest_dir),
+            Value::String(version) => {
+                let mut t = Table::new();
+                t.insert("version".into(), version.clone().into());
+                t
+            }
+            other => bail!("dependency `{name}` has an unexpected form: {other}"),
+        };
+        resolved.remove("workspace");
+        out.insert(name.clone(), resolved.into());
+    }
+    Ok(out)
+}
+
+fn absolutize(mut spec: Table, base: &Path) -> Table {
+    if let Some(Value::String(p)) = spec.get("path") {
+        let abs = base.join(p);
+        let abs = abs.canonicalize().unwrap_or(abs);
+        spec.insert("path".into(), path_value(&abs));
+    }
+    spec
+}

@@ -1,0 +1,87 @@
+//! The one outcome type between the runner and its reporters.
+//!
+//! The runner produces these; the human and JSON reporters (and, later, the
+//! grader's report files) only read them. A learner's failing, hanging or
+//! crashing code is an ordinary outcome here, never an `Err`.
+
+use serde::Serialize;
+use std::time::Duration;
+
+/// What happened to one hidden test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TestStatus {
+    /// The harness saw the body return and said so in the result file.
+    Passed,
+    /// The body panicked: an assertion of the hidden test, or the learner's code.
+    Failed,
+    /// Still running at its timeout; the whole process group was killed.
+    TimedOut,
+    /// The process ended without reporting an outcome: abort, signal,
+    /// `std::process::exit`, stack overflow.
+    Crashed,
+}
+
+/// A panic seen in the test process, as the harness recorded it.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct PanicRecord {
+    pub thread: String,
+    pub location: String,
+    pub message: String,
+}
+
+/// The outcome of one hidden test process.
+#[derive(Debug, Clone, Serialize)]
+pub struct TestOutcome {
+    pub name: String,
+    pub status: TestStatus,
+    /// What the learner should read: the test's explanation, or what went
+    /// wrong in their code, in words.
+    pub message: String,
+    /// Where the failing panic happened, relative to the course root.
+    pub location: Option<String>,
+    #[serde(serialize_with = "as_millis", rename = "duration_ms")]
+    pub duration: Duration,
+    /// Panics raised in the learner's code (any thread), for context.
+    pub learner_panics: Vec<PanicRecord>,
+    /// Points for passing, from `exercises/info.toml` (default 1).
+    pub weight: f64,
+    /// How many bytes the test printed on stdout and stderr together.
+    pub output_bytes: u64,
+    /// The end of the test's stderr, kept for crashes and timeouts.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub stderr_tail: String,
+}
+
+/// What happened to one exercise as a whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExerciseStatus {
+    Passed,
+    Failed,
+    CompileError,
+}
+
+/// The outcome of checking one exercise.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExerciseOutcome {
+    pub name: String,
+    pub dir: String,
+    pub status: ExerciseStatus,
+    pub tests: Vec<TestOutcome>,
+    /// The compiler's messages, when the exercise did not compile.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compiler_output: Option<String>,
+    #[serde(serialize_with = "as_millis", rename = "build_ms")]
+    pub build_duration: Duration,
+}
+
+impl ExerciseOutcome {
+    pub fn passed_count(&self) -> usize {
+        self.tests.iter().filter(|t| t.status == TestStatus::Passed).count()
+    }
+}
+
+fn as_millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u64(d.as_millis() as u64)
+}

@@ -1,0 +1,287 @@
+//! Running hidden tests: one process per test, each with a timeout.
+//!
+//! A process per test (as nextest does) means a hang becomes a `timed_out`
+//! verdict for that test alone, a crash costs one test and not the run, and
+//! the learner's threads left blocked by one test cannot disturb the next.
+//!
+//! A test counts as passed only when its result file says so with this
+//! run's nonce. The harness (tests/testkit) writes that file after the test
+//! body returns; a process that exits 0 early, prints a fake libtest summary,
+//! or aborts leaves no such file and is never a pass.
+
+use crate::capture::BoundedOutput;
+use crate::course::{Course, Exercise};
+use crate::outcome::{PanicRecord, TestOutcome, TestStatus};
+use anyhow::{Context, Result, bail};
+use serde::Deserialize;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::Path;
+use std::process::{Command, ExitStatus, Stdio};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// How much of each output stream is kept, at the start and at the end.
+pub const OUTPUT_KEEP_BYTES: usize = 32 * 1024;
+
+/// How long to wait for a stream to close once its test process has ended
+/// (a process the test left behind may hold it open).
+const STREAM_GRACE: Duration = Duration::from_secs(2);
+
+/// The result file the harness writes; see `tests/testkit/src/harness.rs`.
+#[derive(Deserialize)]
+struct ResultFile {
+    format_version: u32,
+    nonce: String,
+    test: String,
+    status: String,
+    message: String,
+    location: String,
+    panics: Vec<PanicRecord>,
+}
+
+/// Asks a hidden test binary for its tests, in declaration order.
+pub fn list_tests(binary: &Path) -> Result<Vec<String>> {
+    let output = Command::new(binary)
+        .arg("--list")
+        .stdin(Stdio::null())
+        .output()
+        .with_context(|| format!("cannot run {}", binary.display()))?;
+    if !output.status.success() {
+        bail!(
+            "the hidden test binary {} could not list its tests: {}",
+            binary.display(),
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+    }
+    Ok(String::from_utf8_lossy(&output.stdout).lines().map(str::to_string).filter(|l| !l.is_empty()).collect())
+}
+
+/// Runs every named test in its own process, `jobs` at a time, and calls
+/// `on_done` as each one ends. Returns the outcomes in the order of `names`.
+pub fn run_tests(
+    course: &Course,
+    ex: &Exercise,
+    binary: &Path,
+    names: &[String],
+    jobs: usize,
+    on_done: &(dyn Fn(usize, &TestOutcome) + Sync),
+) -> Result<Vec<TestOutcome>> {
+    let scratch_root = course.work_dir().join("runs").join(&ex.dir);
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<Result<TestOutcome>>>> = Mutex::new((0..names.len()).map(|_| None).collect());
+    std::thread::scope(|s| {
+        for _ in 0..jobs.max(1).min(names.len().max(1)) {
+            s.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::SeqCst);
+                    let Some(name) = names.get(i) else { break };
+                    let timeout = course.timeout(ex, name);
+                    let outcome = run_one(course, binary, name, timeout, &scratch_root.join(name)).map(|mut o| {
+                        o.weight = course.weight(ex, name);
+                        o
+                    });
+                    if let Ok(o) = &outcome {
+                        on_done(i, o);
+                    }
+                    results.lock().unwrap()[i] = Some(outcome);
+                }
+            });
+        }
+    });
+    results.into_inner().unwrap().into_iter().map(|r| r.expect("every test ran")).collect()
+}
+
+/// Runs one hidden test in its own process group and judges it.
+pub fn run_one(course: &Course, binary: &Path, name: &str, timeout: Duration, scratch: &Path) -> Result<TestOutcome> {
+    if scratch.exists() {
+        std::fs::remove_dir_all(scratch).with_context(|| format!("cannot clear {}", scratch.display()))?;
+    }
+    std::fs::create_dir_all(scratch).with_context(|| format!("cannot create {}", scratch.display()))?;
+    let result_path = scratch.join("result.json");
+    let nonce = fresh_nonce();
+
+    let started = Instant::now();
+    let mut child = Command::new(binary)
+        .arg("--run")
+        .arg(name)
+        .current_dir(scratch)
+        .env("THREADWORK_RESULT", &result_path)
+        .env("THREADWORK_NONCE", &nonce)
+        .env("RUST_BACKTRACE", "0")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        // Its own process group, so a timeout kills everything it started.
+        .process_group(0)
+        .spawn()
+        .with_context(|| format!("cannot start {}", binary.display()))?;
+    let pid = child.id() as libc::pid_t;
+    let stdout = read_in_background(child.stdout.take().expect("piped"));
+    let stderr = read_in_background(child.stderr.take().expect("piped"));
+
+    let (exit_tx, exit_rx) = mpsc::channel();
+    let waiter = std::thread::spawn(move || {
+        let _ = exit_tx.send(child.wait());
+    });
+    let (exit, timed_out) = match exit_rx.recv_timeout(timeout) {
+        Ok(status) => (status.context("lost track of a test process")?, false),
+        Err(_) => {
+            kill_group(pid);
+            (exit_rx.recv().context("lost track of a test process")?.context("lost track of a test process")?, true)
+        }
+    };
+    let duration = started.elapsed();
+    let _ = waiter.join();
+    // Whatever the test started and left running goes too.
+    kill_group(pid);
+    let stdout = stdout.recv_timeout(STREAM_GRACE).unwrap_or_default();
+    let stderr = stderr.recv_timeout(STREAM_GRACE).unwrap_or_default();
+
+    let report = std::fs::read_to_string(&result_path).ok();
+    let mut outcome = judge(course, name, &nonce, report.as_deref(), exit, timed_out, timeout, duration, &stderr);
+    outcome.output_bytes = stdout.total_bytes() + stderr.total_bytes();
+    Ok(outcome)
+}
+
+fn read_in_background(stream: impl std::io::Read + Send + 'static) -> mpsc::Receiver<BoundedOutput> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(BoundedOutput::read_all(OUTPUT_KEEP_BYTES, stream));
+    });
+    rx
+}
+
+fn kill_group(pid: libc::pid_t) {
+    // SAFETY: plain syscall; a group that is already gone gives ESRCH.
+    unsafe {
+        libc::kill(-pid, libc::SIGKILL);
+    }
+}
+
+fn fresh_nonce() -> String {
+    use std::io::Read;
+    let mut bytes = [0u8; 16];
+    if std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut bytes)).is_err() {
+        let seed = Instant::now().elapsed().as_nanos() ^ u128::from(std::process::id());
+        bytes = seed.to_le_bytes();
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[allow(clippy::too_many_arguments)]
+fn judge(
+    course: &Course,
+    name: &str,
+    nonce: &str,
+    report: Option<&str>,
+    exit: ExitStatus,
+    timed_out: bool,
+    timeout: Duration,
+    duration: Duration,
+    stderr: &BoundedOutput,
+) -> TestOutcome {
+    let parsed = report.and_then(|r| serde_json::from_str::<ResultFile>(r).ok()).filter(|r| {
+        r.format_version == 1 && r.nonce == nonce && r.test == name
+    });
+    let learner_panics: Vec<PanicRecord> = parsed
+        .as_ref()
+        .map(|r| r.panics.iter().filter(|p| is_learner_location(course, &p.location)).cloned().collect())
+        .unwrap_or_default();
+    let learner_panics: Vec<PanicRecord> = learner_panics
+        .into_iter()
+        .map(|p| PanicRecord { location: course.relativize(&p.location), ..p })
+        .collect();
+    let mut outcome = TestOutcome {
+        name: name.to_string(),
+        status: TestStatus::Crashed,
+        message: String::new(),
+        location: None,
+        duration,
+        learner_panics,
+        weight: 1.0,
+        output_bytes: 0,
+        stderr_tail: String::new(),
+    };
+    match parsed {
+        Some(r) if r.status == "passed" && !timed_out => {
+            outcome.status = TestStatus::Passed;
+        }
+        Some(r) if r.status == "failed" && !timed_out => {
+            outcome.status = TestStatus::Failed;
+            let location = course.relativize(&r.location);
+            outcome.message = explain_failure(course, &r.message, &r.location, &location);
+            if !is_learner_location(course, &r.location) {
+                if let Some(p) = outcome.learner_panics.first() {
+                    outcome.message.push_str(&format!(
+                        "\n(your code panicked first, on thread '{}' at {}: {})",
+                        p.thread, p.location, p.message
+                    ));
+                }
+            }
+            outcome.location = (!location.is_empty()).then_some(location);
+        }
+        _ if timed_out => {
+            outcome.status = TestStatus::TimedOut;
+            outcome.message = format!(
+                "did not finish within {} s and was stopped. Something waits forever or never ends: \
+                 a deadlock, a lost wakeup, a thread that is never told to stop, or an endless loop.",
+                timeout.as_secs_f64()
+            );
+            outcome.stderr_tail = course.relativize(&stderr.tail_text(2000));
+        }
+        _ => {
+            outcome.status = TestStatus::Crashed;
+            let tail = stderr.tail_text(4000);
+            outcome.message = explain_crash(exit, &tail, report.is_some());
+            outcome.stderr_tail = course.relativize(&stderr.tail_text(2000));
+        }
+    }
+    outcome
+}
+
+/// A panic location that is not in the hidden tests is the learner's (their
+/// crate, or the standard library called from it).
+fn is_learner_location(course: &Course, location: &str) -> bool {
+    let rel = course.relativize(location);
+    !rel.is_empty() && !rel.starts_with("tests/") && !rel.contains("/tests/testkit/")
+}
+
+fn explain_failure(course: &Course, message: &str, raw_location: &str, location: &str) -> String {
+    if !is_learner_location(course, raw_location) {
+        return message.to_string();
+    }
+    if message.starts_with("not yet implemented") || message.starts_with("not implemented") {
+        return format!(
+            "reached `todo!()` at {location}: this part of the exercise is still a stub. \
+             Replace the todo!() with your code."
+        );
+    }
+    format!("your code panicked at {location}: {message}")
+}
+
+fn explain_crash(exit: ExitStatus, stderr_tail: &str, forged_report: bool) -> String {
+    let mut text = match (exit.code(), exit.signal()) {
+        (Some(code), _) => format!(
+            "the test process exited with status {code} before the test finished. Something called \
+             std::process::exit, which ends every thread at once; a test passes only when its body returns."
+        ),
+        (_, Some(libc::SIGABRT)) if stderr_tail.contains("has overflowed its stack") => {
+            "a thread overflowed its stack: look for recursion that never ends.".to_string()
+        }
+        (_, Some(libc::SIGABRT)) => {
+            "the test process aborted (std::process::abort, or a panic while already panicking).".to_string()
+        }
+        (_, Some(sig @ (libc::SIGSEGV | libc::SIGBUS))) => format!(
+            "the test process crashed with a memory error (signal {sig}): unsafe code touched memory \
+             it does not own, or a thread used data that was already freed."
+        ),
+        (_, Some(sig)) => format!("the test process was killed by signal {sig} before the test finished."),
+        (None, None) => "the test process ended without reporting an outcome.".to_string(),
+    };
+    if forged_report {
+        text.push_str(" (Its result file was not written by the harness for this run.)");
+    }
+    text
+}

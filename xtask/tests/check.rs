@@ -1,0 +1,155 @@
+//! The runner judged on a fixture course whose exercises misbehave in every
+//! way learner code can: each gets the right verdict and costs only itself.
+
+mod support;
+
+use predicates::prelude::*;
+use support::{FixtureCourse, json_lines, test_line};
+
+#[test]
+fn every_misbehaviour_gets_its_own_verdict() {
+    let course = FixtureCourse::new();
+    let output = course.xtask().args(["check", "mixed", "--format", "json"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(1), "a failing exercise exits 1");
+    let lines = json_lines(&output.stdout);
+
+    let status = |name: &str| test_line(&lines, name)["status"].as_str().unwrap().to_string();
+    assert_eq!(status("passes"), "passed");
+    assert_eq!(status("fails"), "failed");
+    assert_eq!(status("hangs"), "timed_out");
+    assert_eq!(status("panics_in_learner_code"), "failed");
+    assert_eq!(status("reaches_todo"), "failed");
+    assert_eq!(status("aborts"), "crashed");
+    assert_eq!(status("exits_zero_early"), "crashed", "exit(0) before the body returned is no pass");
+    assert_eq!(status("forges_a_passing_summary"), "crashed", "a fake libtest summary is no pass");
+    assert_eq!(status("prints_megabytes"), "passed", "a flood of output costs nothing but bytes");
+
+    let message = |name: &str| test_line(&lines, name)["message"].as_str().unwrap().to_string();
+    assert!(message("fails").contains("two and two"), "the test's own explanation reaches the learner");
+    assert!(message("panics_in_learner_code").contains("exercises/01_mixed/src/lib.rs"));
+    assert!(message("panics_in_learner_code").contains("boom from the learner"));
+    assert!(message("reaches_todo").contains("todo!()"));
+    assert!(message("exits_zero_early").contains("std::process::exit"));
+    assert!(message("aborts").contains("abort"));
+
+    let hang_ms = test_line(&lines, "hangs")["duration_ms"].as_u64().unwrap();
+    assert!(hang_ms >= 2000, "the hang was stopped at its 2 s timeout, not before ({hang_ms} ms)");
+    assert!(hang_ms < 12_000, "the hang was stopped soon after its 2 s timeout ({hang_ms} ms)");
+    assert!(test_line(&lines, "prints_megabytes")["output_bytes"].as_u64().unwrap() >= 16 * 1024 * 1024);
+    assert_eq!(test_line(&lines, "fails")["weight"], 3.0, "weights come from info.toml");
+
+    let exercise = lines.iter().find(|l| l["type"] == "exercise").unwrap();
+    assert_eq!(exercise["status"], "failed");
+    assert_eq!(exercise["passed"], 2);
+    assert_eq!(exercise["total"], 9);
+}
+
+#[test]
+fn a_compile_error_shows_the_compiler_and_costs_only_its_exercise() {
+    let course = FixtureCourse::new();
+    let output = course.xtask().args(["check", "broken", "good", "--format", "json"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let lines = json_lines(&output.stdout);
+    let exercises: Vec<_> = lines.iter().filter(|l| l["type"] == "exercise").collect();
+    assert_eq!(exercises[0]["name"], "broken");
+    assert_eq!(exercises[0]["status"], "compile_error");
+    let compiler = exercises[0]["compiler_output"].as_str().unwrap();
+    assert!(compiler.contains("error[E0308]"), "the compiler's own message is shown: {compiler}");
+    assert!(compiler.contains("exercises/02_broken/src/lib.rs"), "paths are relative to the course: {compiler}");
+    assert_eq!(exercises[1]["name"], "good");
+    assert_eq!(exercises[1]["status"], "passed");
+}
+
+#[test]
+fn passing_exercises_exit_zero_and_say_so_without_escape_codes_when_piped() {
+    let course = FixtureCourse::new();
+    course
+        .xtask()
+        .args(["check", "good"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("✓ good passes"))
+        .stdout(predicate::str::contains("\x1b[").not());
+}
+
+#[test]
+fn no_color_turns_escape_codes_off_and_stub_failures_read_as_such() {
+    let course = FixtureCourse::new();
+    course
+        .xtask()
+        .env("NO_COLOR", "1")
+        .args(["check", "mixed"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("reached `todo!()` at exercises/01_mixed/src/lib.rs"))
+        .stdout(predicate::str::contains("✗ mixed: 2 of 9 hidden tests pass"))
+        .stdout(predicate::str::contains("\x1b[").not());
+}
+
+#[test]
+fn with_no_exercise_named_it_walks_in_order_and_stops_at_the_first_failure() {
+    let course = FixtureCourse::new();
+    let output = course.xtask().args(["check", "--format", "json"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let lines = json_lines(&output.stdout);
+    let checked: Vec<_> = lines.iter().filter(|l| l["type"] == "exercise").map(|l| l["name"].clone()).collect();
+    assert_eq!(checked, ["mixed"], "stops at the first failing exercise, like rustlings");
+    let summary = lines.last().unwrap();
+    assert_eq!(summary["type"], "summary");
+    assert_eq!(summary["passed_exercises"], 0);
+    assert_eq!(summary["total_exercises"], 3);
+    assert_eq!(summary["next"], "mixed");
+}
+
+#[test]
+fn a_remembered_pass_is_not_rerun_until_its_sources_change() {
+    let course = FixtureCourse::new();
+    course.xtask().args(["check", "good"]).assert().code(0);
+    let output = course.xtask().args(["check", "--all", "--format", "json"]).output().unwrap();
+    let lines = json_lines(&output.stdout);
+    assert_eq!(lines.last().unwrap()["passed_exercises"], 1);
+    course.xtask().args(["list"]).assert().code(0).stdout(
+        predicate::str::is_match(r"03_good\s+passed\s+2/2").unwrap().and(predicate::str::contains("Progress: 1/3")),
+    );
+    // An edit makes the remembered pass stale.
+    let lib = course.path().join("exercises/03_good/src/lib.rs");
+    let text = std::fs::read_to_string(&lib).unwrap();
+    std::fs::write(&lib, text + "\n// edited\n").unwrap();
+    course.xtask().args(["list"]).assert().stdout(predicate::str::contains("changed since last check"));
+}
+
+#[test]
+fn exercises_are_found_by_name_folder_or_number_and_unknown_ones_are_usage_errors() {
+    let course = FixtureCourse::new();
+    for key in ["good", "03_good", "3", "exercises/03_good/"] {
+        course.xtask().args(["hint", key]).assert().code(0).stdout(predicate::str::contains("Hints for 03 good"));
+    }
+    course
+        .xtask()
+        .args(["check", "nonesuch"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no exercise named `nonesuch`").and(predicate::str::contains("mixed, broken, good")));
+}
+
+#[test]
+fn hint_prints_every_hint_in_order() {
+    let course = FixtureCourse::new();
+    course
+        .xtask()
+        .args(["hint", "mixed"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::is_match(r"(?s)1\. the first hint.*2\. the second hint").unwrap());
+}
+
+#[test]
+fn help_lists_every_task_and_a_bare_call_shows_it() {
+    let course = FixtureCourse::new();
+    let help = course.xtask().arg("--help").assert().code(0);
+    let text = String::from_utf8(help.get_output().stdout.clone()).unwrap();
+    for task in ["check", "list", "hint", "reset", "watch"] {
+        assert!(text.contains(task), "--help names `{task}`: {text}");
+    }
+    course.xtask().assert().code(2).stderr(predicate::str::contains("check"));
+}

@@ -1,0 +1,53 @@
+//! `reset` restores the stub from the clone's own git history.
+
+mod support;
+
+use predicates::prelude::*;
+use std::process::Command;
+use support::FixtureCourse;
+
+fn git(dir: &std::path::Path, args: &[&str]) -> String {
+    let out = Command::new("git").args(args).current_dir(dir).output().unwrap();
+    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+#[test]
+fn reset_restores_the_stub_even_after_the_learner_committed() {
+    let course = FixtureCourse::new();
+    let root = course.path();
+    let lib = root.join("exercises/03_good/src/lib.rs");
+    let stub = std::fs::read_to_string(&lib).unwrap();
+    let blob = git(root, &["hash-object", "exercises/03_good/src/lib.rs"]);
+    let info = root.join("exercises/info.toml");
+    let text = std::fs::read_to_string(&info).unwrap();
+    std::fs::write(&info, format!("{text}stub = {{ \"src/lib.rs\" = \"{blob}\" }}\n")).unwrap();
+    git(root, &["init", "-q"]);
+    git(root, &["add", "-A"]);
+    git(root, &["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "course"]);
+    std::fs::write(&lib, "pub fn double(x: u32) -> u32 { x + x }\n").unwrap();
+    git(root, &["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qam", "my work"]);
+
+    // Nobody at a terminal to confirm: refuse, change nothing.
+    course
+        .xtask()
+        .args(["reset", "good"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--yes"));
+    assert_ne!(std::fs::read_to_string(&lib).unwrap(), stub);
+
+    course.xtask().args(["reset", "good", "--yes"]).assert().code(0);
+    assert_eq!(std::fs::read_to_string(&lib).unwrap(), stub);
+}
+
+#[test]
+fn reset_without_a_recorded_stub_says_so() {
+    let course = FixtureCourse::new();
+    course
+        .xtask()
+        .args(["reset", "mixed", "--yes"])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("records no stub"));
+}

@@ -1,0 +1,82 @@
+//! Shared set-up for the runner's own tests: a copy of the fixture course in
+//! a temporary folder, with a root manifest that borrows the real course's
+//! dependency table, profile and lock file, so its builds reuse the real
+//! course's compiled dependencies.
+
+#![allow(dead_code)]
+
+use assert_cmd::Command;
+use std::path::{Path, PathBuf};
+
+pub fn course_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+/// A fixture course laid out in a fresh temporary folder.
+pub struct FixtureCourse {
+    pub dir: tempfile::TempDir,
+}
+
+impl FixtureCourse {
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/course");
+        copy_tree(&fixture, dir.path());
+        let real = course_root();
+        let real_manifest: toml::Table = std::fs::read_to_string(real.join("Cargo.toml")).unwrap().parse().unwrap();
+        let mut deps = real_manifest["workspace"]["dependencies"].as_table().unwrap().clone();
+        let testkit = deps["testkit"].as_table_mut().unwrap();
+        testkit.insert("path".into(), real.join("tests/testkit").to_string_lossy().into_owned().into());
+        let mut workspace = toml::Table::new();
+        workspace.insert("members".into(), toml::Value::Array(vec![]));
+        workspace.insert("dependencies".into(), deps.into());
+        let mut manifest = toml::Table::new();
+        manifest.insert("workspace".into(), workspace.into());
+        manifest.insert("profile".into(), real_manifest["profile"].clone());
+        std::fs::write(dir.path().join("Cargo.toml"), toml::to_string(&manifest).unwrap()).unwrap();
+        std::fs::copy(real.join("Cargo.lock"), dir.path().join("Cargo.lock")).unwrap();
+        FixtureCourse { dir }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// `cargo xtask` against this course, sharing the real course's build cache.
+    pub fn xtask(&self) -> Command {
+        let mut cmd = Command::cargo_bin("xtask").unwrap();
+        cmd.arg("--root").arg(self.path());
+        cmd.env("THREADWORK_TARGET_DIR", course_root().join("target/threadwork/target"));
+        cmd.env_remove("NO_COLOR");
+        cmd
+    }
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// Parses `--format json` output into its lines.
+pub fn json_lines(stdout: &[u8]) -> Vec<serde_json::Value> {
+    String::from_utf8_lossy(stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect()
+}
+
+/// The `type: test` line for one test.
+pub fn test_line<'a>(lines: &'a [serde_json::Value], name: &str) -> &'a serde_json::Value {
+    lines
+        .iter()
+        .find(|l| l["type"] == "test" && l["name"] == name)
+        .unwrap_or_else(|| panic!("no line for test {name} in {lines:#?}"))
+}
