@@ -173,7 +173,7 @@ struct InOrder<'r> {
 }
 
 /// The folder holding the crate's `lib.rs`, and a name for its build.
-fn resolve_sources(course: &Course, ex: &Exercise, sources: &Sources) -> Result<(PathBuf, String)> {
+pub fn resolve_sources(course: &Course, ex: &Exercise, sources: &Sources) -> Result<(PathBuf, String)> {
     let path = match sources {
         Sources::Learner => return Ok((course.exercise_dir(ex).join("src"), "learner".into())),
         Sources::Other(path) => path.canonicalize().with_context(|| format!("cannot find {}", path.display()))?,

@@ -14,6 +14,8 @@ mod progress;
 mod report;
 mod reset;
 mod runner;
+mod selftest;
+mod verify;
 mod watch;
 
 use clap::{Parser, Subcommand};
@@ -25,7 +27,7 @@ use std::path::PathBuf;
 /// its hidden tests judge it. Exit status: 0 every checked exercise passes,
 /// 1 an exercise failed, 2 bad command line, 3 the tool itself failed.
 #[derive(Parser)]
-#[command(name = "cargo xtask", arg_required_else_help = true, version)]
+#[command(name = "cargo xtask", bin_name = "cargo xtask", arg_required_else_help = true, version)]
 struct Cli {
     /// The course folder (default: the one this xtask was built from).
     #[arg(long, global = true, env = "THREADWORK_ROOT", value_name = "DIR")]
@@ -46,6 +48,14 @@ enum Task {
     Reset(reset::Args),
     /// Re-check the exercise you are editing every time you save.
     Watch(watch::Args),
+    /// For course authors: stubs fail, solutions pass N times under load,
+    /// every mutant is killed.
+    Verify(verify::Args),
+    /// For course authors: everything that tests the course (what CI runs).
+    Selftest(selftest::Args),
+    /// Internal: the load generator `verify` starts.
+    #[command(hide = true)]
+    BurnCpu,
 }
 
 fn main() {
@@ -56,6 +66,9 @@ fn main() {
             std::process::exit(if e.use_stderr() { exit::USAGE } else { exit::OK });
         }
     };
+    if let Task::BurnCpu = cli.command {
+        verify::burn_cpu();
+    }
     let root = cli.root.unwrap_or_else(course::default_root);
     let result = course::Course::load(&root).and_then(|course| match cli.command {
         Task::Check(args) => check::run(&course, args),
@@ -63,6 +76,9 @@ fn main() {
         Task::Hint(args) => hint::run(&course, args),
         Task::Reset(args) => reset::run(&course, args),
         Task::Watch(args) => watch::run(&course, args),
+        Task::Verify(args) => verify::run(&course, args),
+        Task::Selftest(args) => selftest::run(&course, args),
+        Task::BurnCpu => unreachable!("handled before the course is loaded"),
     });
     match result {
         Ok(code) => std::process::exit(code),

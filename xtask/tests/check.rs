@@ -97,7 +97,7 @@ fn with_no_exercise_named_it_walks_in_order_and_stops_at_the_first_failure() {
     let summary = lines.last().unwrap();
     assert_eq!(summary["type"], "summary");
     assert_eq!(summary["passed_exercises"], 0);
-    assert_eq!(summary["total_exercises"], 3);
+    assert_eq!(summary["total_exercises"], 4);
     assert_eq!(summary["next"], "mixed");
 }
 
@@ -109,7 +109,7 @@ fn a_remembered_pass_is_not_rerun_until_its_sources_change() {
     let lines = json_lines(&output.stdout);
     assert_eq!(lines.last().unwrap()["passed_exercises"], 1);
     course.xtask().args(["list"]).assert().code(0).stdout(
-        predicate::str::is_match(r"03_good\s+passed\s+2/2").unwrap().and(predicate::str::contains("Progress: 1/3")),
+        predicate::str::is_match(r"03_good\s+passed\s+2/2").unwrap().and(predicate::str::contains("Progress: 1/4")),
     );
     // An edit makes the remembered pass stale.
     let lib = course.path().join("exercises/03_good/src/lib.rs");

@@ -1,0 +1,328 @@
+//! `cargo xtask verify`: the hidden tests prove themselves.
+//!
+//! For each exercise: the stub must fail its hidden tests; the reference
+//! solution must pass all of them in every one of N runs while a load
+//! generator keeps every core busy; and every mutant under
+//! `tests/NN/mutants/` must be killed (some test fails) in every run. It
+//! prints a kill matrix (mutant × test) and what the solution's tests cost
+//! in CPU-seconds.
+//!
+//! `--format json` writes one object:
+//! `{"format_version": 1, "runs", "load", "exercises": [{"name", "stub_failed",
+//! "solution_runs", "solution_passed_runs", "solution_passed_all",
+//! "solution_failures": [{"test", "runs"}], "cpu_seconds", "mutants": [{"name",
+//! "mistake", "runs", "killed_runs", "killed_by": ["<test>", ...]}]}]}`,
+//! where `cpu_seconds` is the CPU time of one full run of the solution's
+//! hidden tests (the mean over the runs) and `killed_by` lists every test that
+//! failed on the mutant in at least one run.
+
+use crate::check::Sources;
+use crate::compile::{Build, build_hidden_tests};
+use crate::course::{Course, Exercise};
+use crate::outcome::{TestOutcome, TestStatus};
+use anyhow::{Context, Result, bail};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Exercises to verify (default: all), by crate name, folder or number.
+    pub exercises: Vec<String>,
+    /// How many times to run the solution's tests and each mutant's.
+    #[arg(long, default_value_t = 20)]
+    pub runs: usize,
+    /// Do not keep the cores busy while the tests run.
+    #[arg(long)]
+    pub no_load: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: crate::check::Format,
+    /// Test processes to run at once (default: the number of cores).
+    #[arg(long, short)]
+    pub jobs: Option<usize>,
+}
+
+#[derive(Serialize)]
+struct Report {
+    format_version: u32,
+    runs: usize,
+    load: bool,
+    exercises: Vec<ExerciseReport>,
+}
+
+#[derive(Serialize)]
+struct ExerciseReport {
+    name: String,
+    stub_failed: bool,
+    solution_runs: usize,
+    solution_passed_runs: usize,
+    solution_passed_all: bool,
+    solution_failures: Vec<Failure>,
+    cpu_seconds: f64,
+    mutants: Vec<MutantReport>,
+}
+
+#[derive(Serialize)]
+struct Failure {
+    test: String,
+    runs: usize,
+    message: String,
+}
+
+#[derive(Serialize)]
+struct MutantReport {
+    name: String,
+    mistake: String,
+    runs: usize,
+    killed_runs: usize,
+    killed_by: Vec<String>,
+}
+
+pub fn run(course: &Course, args: Args) -> Result<i32> {
+    if args.runs == 0 {
+        return Err(crate::exit::Usage("--runs must be at least 1".into()).into());
+    }
+    let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+    let selected: Vec<&Exercise> = if args.exercises.is_empty() {
+        course.exercises.iter().collect()
+    } else {
+        args.exercises.iter().map(|k| course.find(k)).collect::<Result<_>>()?
+    };
+    let human = args.format == crate::check::Format::Human;
+    let started = Instant::now();
+    let _load = if args.no_load { None } else { Some(LoadGenerator::start()?) };
+
+    let mut report = Report { format_version: 1, runs: args.runs, load: !args.no_load, exercises: Vec::new() };
+    let mut ok = true;
+    for ex in selected {
+        if human {
+            println!("\n── {:02} {} ──", course.number(ex), ex.name);
+        }
+        let r = verify_exercise(course, ex, args.runs, jobs, human)?;
+        ok &= r.stub_failed && r.solution_passed_all && r.mutants.iter().all(|m| m.killed_runs == m.runs);
+        report.exercises.push(r);
+    }
+    if human {
+        println!(
+            "\nverify {} in {:.0} s ({} run{} each, {}).",
+            if ok { "passed" } else { "FAILED" },
+            started.elapsed().as_secs_f64(),
+            args.runs,
+            if args.runs == 1 { "" } else { "s" },
+            if args.no_load { "no load" } else { "every core kept busy" }
+        );
+    } else {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    }
+    Ok(if ok { crate::exit::OK } else { crate::exit::EXERCISE_FAILED })
+}
+
+fn verify_exercise(course: &Course, ex: &Exercise, runs: usize, jobs: usize, human: bool) -> Result<ExerciseReport> {
+    // The stub: one run is enough; it must not pass.
+    let stub = run_variant(course, ex, &Sources::Learner, 1, jobs)?;
+    let stub_failed = stub.failed_runs() == 1;
+    if human {
+        println!("  stub        {}", if stub_failed { "fails, as it should" } else { "PASSES: the hidden tests accept a stub" });
+    }
+
+    let solution = run_variant(course, ex, &Sources::Other(course.solution_dir(ex)), runs, jobs)?;
+    let solution_passed_runs = runs - solution.failed_runs();
+    let cpu_seconds = solution.cpu.as_secs_f64() / runs as f64;
+    if human {
+        println!(
+            "  solution    passed {solution_passed_runs}/{runs} runs; its hidden tests cost {cpu_seconds:.2} CPU-s a run"
+        );
+        for (test, (count, message)) in &solution.failures {
+            println!("              FLAKY: {test} failed {count}/{runs}: {}", first_line(message));
+        }
+    }
+
+    let mut mutants = Vec::new();
+    for path in mutant_files(course, ex)? {
+        let name = path.file_stem().unwrap_or_default().to_string_lossy().into_owned();
+        let mistake = mutant_mistake(&path)?;
+        let result = run_variant(course, ex, &Sources::Other(path.clone()), runs, jobs)?;
+        let killed_runs = result.failed_runs();
+        let killed_by: Vec<String> = result.failures.keys().cloned().collect();
+        if human {
+            let verdict = if killed_runs == runs { "killed" } else { "SURVIVED" };
+            println!("  mutant      {name}: {verdict} {killed_runs}/{runs} by {}", killed_by.join(", "));
+        }
+        mutants.push(MutantReport { name, mistake, runs, killed_runs, killed_by });
+    }
+    if human && !mutants.is_empty() {
+        print_kill_matrix(&solution.test_names, &mutants);
+    }
+    Ok(ExerciseReport {
+        name: ex.name.clone(),
+        stub_failed,
+        solution_runs: runs,
+        solution_passed_runs,
+        solution_passed_all: solution_passed_runs == runs,
+        solution_failures: solution
+            .failures
+            .into_iter()
+            .map(|(test, (runs, message))| Failure { test, runs, message })
+            .collect(),
+        cpu_seconds,
+        mutants,
+    })
+}
+
+/// What N runs of one variant's hidden tests gave.
+struct VariantRuns {
+    test_names: Vec<String>,
+    /// Per run: did any test fail?
+    run_failed: Vec<bool>,
+    /// Per failing test: in how many runs it failed, and its first message.
+    failures: BTreeMap<String, (usize, String)>,
+    /// CPU time of the test processes over all runs.
+    cpu: Duration,
+}
+
+impl VariantRuns {
+    fn failed_runs(&self) -> usize {
+        self.run_failed.iter().filter(|f| **f).count()
+    }
+}
+
+fn run_variant(course: &Course, ex: &Exercise, sources: &Sources, runs: usize, jobs: usize) -> Result<VariantRuns> {
+    let (src_dir, variant) = crate::check::resolve_sources(course, ex, sources)?;
+    let binary = match build_hidden_tests(course, ex, &src_dir, &variant, false, &mut |_| {})? {
+        Build::Built { test_binary, .. } => Some(test_binary),
+        Build::CompileError { rendered, .. } => {
+            if variant == "learner" || variant.starts_with("mutant-") {
+                // A stub or mutant that does not compile is not killed by a
+                // test: that is a broken course, said plainly.
+                bail!("{} ({variant}) does not compile against its hidden tests:\n{rendered}", ex.name);
+            }
+            bail!("the solution of {} does not compile:\n{rendered}", ex.name)
+        }
+    };
+    let binary: PathBuf = binary.expect("built");
+    let test_names = crate::runner::list_tests(&binary)?;
+    let mut result =
+        VariantRuns { test_names: test_names.clone(), run_failed: Vec::new(), failures: BTreeMap::new(), cpu: Duration::ZERO };
+    for _ in 0..runs {
+        let cpu_before = children_cpu();
+        let outcomes: Vec<TestOutcome> =
+            crate::runner::run_tests(course, ex, &binary, &test_names, jobs, &|_, _| {})?;
+        result.cpu += children_cpu().saturating_sub(cpu_before);
+        let mut failed = false;
+        for o in outcomes.iter().filter(|o| o.status != TestStatus::Passed) {
+            failed = true;
+            let entry = result.failures.entry(o.name.clone()).or_insert((0, o.message.clone()));
+            entry.0 += 1;
+        }
+        result.run_failed.push(failed);
+    }
+    Ok(result)
+}
+
+/// Every `*.rs` under the exercise's `mutants/`, in name order.
+pub fn mutant_files(course: &Course, ex: &Exercise) -> Result<Vec<PathBuf>> {
+    let dir = course.mutants_dir(ex);
+    if !dir.is_dir() {
+        return Ok(Vec::new());
+    }
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .with_context(|| format!("cannot read {}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+/// The one-line description on a mutant's first line: `//! MUTANT: ...`.
+pub fn mutant_mistake(path: &Path) -> Result<String> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let first = text.lines().next().unwrap_or_default();
+    match first.strip_prefix("//! MUTANT:") {
+        Some(rest) => Ok(rest.trim().to_string()),
+        None => bail!("{} must start with a line `//! MUTANT: <the mistake>`", path.display()),
+    }
+}
+
+fn first_line(text: &str) -> &str {
+    text.lines().next().unwrap_or_default()
+}
+
+fn print_kill_matrix(tests: &[String], mutants: &[MutantReport]) {
+    let width = tests.iter().map(String::len).max().unwrap_or(4);
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "\n  kill matrix (x: the test failed on the mutant in some run)");
+    for (i, m) in mutants.iter().enumerate() {
+        let _ = writeln!(out, "  {:>width$}  m{} = {}", "", i + 1, m.name);
+    }
+    let header: String = (1..=mutants.len()).map(|i| format!("{:>4}", format!("m{i}"))).collect();
+    let _ = writeln!(out, "  {:<width$} {header}", "test");
+    for t in tests {
+        let row: String =
+            mutants.iter().map(|m| format!("{:>4}", if m.killed_by.contains(t) { "x" } else { "." })).collect();
+        let _ = writeln!(out, "  {t:<width$} {row}");
+    }
+}
+
+/// CPU time of every child process this process has waited for.
+fn children_cpu() -> Duration {
+    // SAFETY: getrusage only writes into the struct we hand it.
+    let usage = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage);
+        usage
+    };
+    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    tv(usage.ru_utime) + tv(usage.ru_stime)
+}
+
+/// Keeps every core busy from a separate process until dropped, so the
+/// solution is proven under the kind of load a shared grading machine has.
+pub struct LoadGenerator(std::process::Child);
+
+impl LoadGenerator {
+    pub fn start() -> Result<LoadGenerator> {
+        let exe = std::env::current_exe().context("cannot find the xtask binary to start the load generator")?;
+        let child = std::process::Command::new(exe)
+            .arg("burn-cpu")
+            .stdin(std::process::Stdio::null())
+            .spawn()
+            .context("cannot start the load generator")?;
+        Ok(LoadGenerator(child))
+    }
+}
+
+impl Drop for LoadGenerator {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The load generator's body: one spinning thread per core, until killed
+/// (or after an hour, so a lost one cannot burn a machine for ever).
+pub fn burn_cpu() -> ! {
+    // SAFETY: plain syscall. Die with the xtask that started us, even if it
+    // is killed with SIGKILL and cannot drop its LoadGenerator.
+    unsafe {
+        libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+    }
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let deadline = Instant::now() + Duration::from_secs(3600);
+    for _ in 0..cores {
+        std::thread::spawn(move || {
+            let mut x = 0u64;
+            while Instant::now() < deadline {
+                for _ in 0..100_000 {
+                    x = x.wrapping_mul(6364136223846793005).wrapping_add(1);
+                }
+                std::hint::black_box(x);
+            }
+        });
+    }
+    std::thread::sleep(deadline - Instant::now());
+    std::process::exit(0)
+}

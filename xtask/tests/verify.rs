@@ -1,0 +1,43 @@
+//! `verify` on a fixture exercise with one mutant that dies and one that
+//! cannot (it is equivalent to the solution).
+
+mod support;
+
+use support::FixtureCourse;
+
+#[test]
+fn verify_reports_stub_solution_and_each_mutant_and_fails_on_a_survivor() {
+    let course = FixtureCourse::new();
+    let output = course
+        .xtask()
+        .args(["verify", "halve", "--runs", "2", "--no-load", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "a surviving mutant fails verify: {}", String::from_utf8_lossy(&output.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["format_version"], 1);
+    let ex = &report["exercises"][0];
+    assert_eq!(ex["name"], "halve");
+    assert_eq!(ex["stub_failed"], true);
+    assert_eq!(ex["solution_runs"], 2);
+    assert_eq!(ex["solution_passed_all"], true);
+    assert!(ex["cpu_seconds"].as_f64().unwrap() >= 0.0);
+    let mutants = ex["mutants"].as_array().unwrap();
+    let by_name = |n: &str| mutants.iter().find(|m| m["name"] == n).unwrap().clone();
+    let rounds_up = by_name("rounds_up");
+    assert_eq!((rounds_up["runs"].as_u64(), rounds_up["killed_runs"].as_u64()), (Some(2), Some(2)));
+    assert_eq!(rounds_up["killed_by"], serde_json::json!(["rounds_odd_down"]));
+    assert_eq!(rounds_up["mistake"], "rounds up instead of down");
+    let shift = by_name("equivalent_shift");
+    assert_eq!(shift["killed_runs"], 0);
+}
+
+#[test]
+fn verify_in_words_names_the_survivor() {
+    let course = FixtureCourse::new();
+    let output = course.xtask().args(["verify", "halve", "--runs", "1", "--no-load"]).output().unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("equivalent_shift: SURVIVED 0/1"), "{text}");
+    assert!(text.contains("rounds_up: killed 1/1"), "{text}");
+    assert!(text.contains("verify FAILED"), "{text}");
+}
