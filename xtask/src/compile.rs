@@ -99,11 +99,10 @@ pub fn build_hidden_tests(
                     if diag.level == "error" {
                         our_errors += 1;
                     }
-                    if matches!(diag.level.as_str(), "error" | "warning") {
-                        if let Some(rendered) = &diag.rendered {
+                    if matches!(diag.level.as_str(), "error" | "warning")
+                        && let Some(rendered) = &diag.rendered {
                             our_diagnostics.push_str(rendered);
                         }
-                    }
                 }
             }
             _ => {}

@@ -212,14 +212,13 @@ fn judge(
             outcome.status = TestStatus::Failed;
             let location = course.relativize(&r.location);
             outcome.message = explain_failure(course, &r.message, &r.location, &location);
-            if !is_learner_location(course, &r.location) {
-                if let Some(p) = outcome.learner_panics.first() {
+            if !is_learner_location(course, &r.location)
+                && let Some(p) = outcome.learner_panics.first() {
                     outcome.message.push_str(&format!(
                         "\n(your code panicked first, on thread '{}' at {}: {})",
                         p.thread, p.location, p.message
                     ));
                 }
-            }
             outcome.location = (!location.is_empty()).then_some(location);
         }
         _ if timed_out => {

@@ -57,11 +57,10 @@ pub fn run(course: &Course, args: Args) -> Result<i32> {
                     return;
                 }
                 for path in &event.paths {
-                    if let Some(ex) = exercise_of_path(course, path) {
-                        if !touched.iter().any(|t| t.name == ex.name) {
+                    if let Some(ex) = exercise_of_path(course, path)
+                        && !touched.iter().any(|t| t.name == ex.name) {
                             touched.push(ex);
                         }
-                    }
                 }
             }
         };

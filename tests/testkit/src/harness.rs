@@ -105,11 +105,10 @@ fn install_panic_recorder() {
             message: payload_message(info.payload()),
         };
         LAST_PANIC.with(|p| *p.borrow_mut() = Some(record.clone()));
-        if let Ok(mut all) = PANICS.lock() {
-            if all.len() < MAX_RECORDED_PANICS {
+        if let Ok(mut all) = PANICS.lock()
+            && all.len() < MAX_RECORDED_PANICS {
                 all.push(record);
             }
-        }
         default_hook(info);
     }));
 }
