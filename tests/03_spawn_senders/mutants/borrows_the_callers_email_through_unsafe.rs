@@ -22,7 +22,8 @@ where
     for user in users {
         // "Cloning is wasteful": borrow the email instead, and silence the
         // borrow checker's 'static complaint.
-        let email: &'static str = unsafe { std::mem::transmute::<&str, &'static str>(user.email.as_str()) };
+        let email: &'static str =
+            unsafe { std::mem::transmute::<&str, &'static str>(user.email.as_str()) };
         let send = std::sync::Arc::clone(&send);
         handles.push(std::thread::spawn(move || send(email.to_string())));
     }

@@ -1,8 +1,8 @@
 //! MUTANT: an extra progress-reporting thread is started and never ends, so a thread is left behind after every handle was joined.
 
 use std::sync::Arc;
-use std::time::Duration;
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 /// Someone to send an email to.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -18,7 +18,9 @@ where
     F: Fn(String) -> R + Send + Sync + 'static,
     R: Send + 'static,
 {
-    let queue = Arc::new(Mutex::new(users.iter().map(|u| u.email.clone()).collect::<Vec<_>>()));
+    let queue = Arc::new(Mutex::new(
+        users.iter().map(|u| u.email.clone()).collect::<Vec<_>>(),
+    ));
     let send = Arc::new(send);
     users
         .iter()
