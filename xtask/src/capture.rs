@@ -57,19 +57,11 @@ impl BoundedOutput {
 
     /// The last `max` bytes as text (or fewer, if less was kept).
     pub fn tail_text(&self, max: usize) -> String {
-        let kept: Vec<u8> = if self.tail.is_empty() {
-            self.head.clone()
-        } else {
-            self.tail.iter().copied().collect()
-        };
+        let kept: Vec<u8> = if self.tail.is_empty() { self.head.clone() } else { self.tail.iter().copied().collect() };
         let start = kept.len().saturating_sub(max);
         let text = String::from_utf8_lossy(&kept[start..]).into_owned();
         let skipped = self.total - (kept.len() - start) as u64;
-        if skipped > 0 {
-            format!("[... {skipped} earlier bytes not shown ...]\n{text}")
-        } else {
-            text
-        }
+        if skipped > 0 { format!("[... {skipped} earlier bytes not shown ...]\n{text}") } else { text }
     }
 }
 

@@ -100,9 +100,10 @@ pub fn build_hidden_tests(
                         our_errors += 1;
                     }
                     if matches!(diag.level.as_str(), "error" | "warning")
-                        && let Some(rendered) = &diag.rendered {
-                            our_diagnostics.push_str(rendered);
-                        }
+                        && let Some(rendered) = &diag.rendered
+                    {
+                        our_diagnostics.push_str(rendered);
+                    }
                 }
             }
             _ => {}

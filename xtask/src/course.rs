@@ -83,8 +83,9 @@ impl Course {
     /// Loads the course at `root` and checks that its exercises are all there.
     pub fn load(root: &Path) -> Result<Course> {
         let info_path = root.join("exercises/info.toml");
-        let text = std::fs::read_to_string(&info_path)
-            .with_context(|| format!("cannot read {}: is {} a threadwork course?", info_path.display(), root.display()))?;
+        let text = std::fs::read_to_string(&info_path).with_context(|| {
+            format!("cannot read {}: is {} a threadwork course?", info_path.display(), root.display())
+        })?;
         let info: InfoFile = toml::from_str(&text).with_context(|| format!("{} is not valid", info_path.display()))?;
         if info.format_version != INFO_FORMAT_VERSION {
             bail!(
@@ -150,12 +151,8 @@ impl Course {
 
     /// The timeout of one hidden test.
     pub fn timeout(&self, ex: &Exercise, test: &str) -> Duration {
-        let secs = ex
-            .tests
-            .get(test)
-            .and_then(|t| t.timeout_secs)
-            .or(ex.timeout_secs)
-            .unwrap_or(self.defaults.timeout_secs);
+        let secs =
+            ex.tests.get(test).and_then(|t| t.timeout_secs).or(ex.timeout_secs).unwrap_or(self.defaults.timeout_secs);
         Duration::from_secs_f64(secs.max(0.1))
     }
 

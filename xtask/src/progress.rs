@@ -33,7 +33,11 @@ pub struct Recorded {
 pub enum Standing {
     NotChecked,
     /// Checked, and the sources have not changed since.
-    Checked { status: ExerciseStatus, passed: usize, total: usize },
+    Checked {
+        status: ExerciseStatus,
+        passed: usize,
+        total: usize,
+    },
     /// Checked, but the learner (or the tests) changed something since.
     Changed,
 }
@@ -71,7 +75,12 @@ impl Progress {
     pub fn record(&mut self, course: &Course, ex: &Exercise, fingerprint: String, outcome: &ExerciseOutcome) {
         self.exercises.insert(
             ex.name.clone(),
-            Recorded { fingerprint, status: outcome.status, passed: outcome.passed_count(), total: outcome.tests.len() },
+            Recorded {
+                fingerprint,
+                status: outcome.status,
+                passed: outcome.passed_count(),
+                total: outcome.tests.len(),
+            },
         );
         let path = Self::path(course);
         if let Some(dir) = path.parent() {

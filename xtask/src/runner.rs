@@ -182,17 +182,15 @@ fn judge(
     duration: Duration,
     stderr: &BoundedOutput,
 ) -> TestOutcome {
-    let parsed = report.and_then(|r| serde_json::from_str::<ResultFile>(r).ok()).filter(|r| {
-        r.format_version == 1 && r.nonce == nonce && r.test == name
-    });
+    let parsed = report
+        .and_then(|r| serde_json::from_str::<ResultFile>(r).ok())
+        .filter(|r| r.format_version == 1 && r.nonce == nonce && r.test == name);
     let learner_panics: Vec<PanicRecord> = parsed
         .as_ref()
         .map(|r| r.panics.iter().filter(|p| is_learner_location(course, &p.location)).cloned().collect())
         .unwrap_or_default();
-    let learner_panics: Vec<PanicRecord> = learner_panics
-        .into_iter()
-        .map(|p| PanicRecord { location: course.relativize(&p.location), ..p })
-        .collect();
+    let learner_panics: Vec<PanicRecord> =
+        learner_panics.into_iter().map(|p| PanicRecord { location: course.relativize(&p.location), ..p }).collect();
     let mut outcome = TestOutcome {
         name: name.to_string(),
         status: TestStatus::Crashed,
@@ -210,15 +208,30 @@ fn judge(
         }
         Some(r) if r.status == "failed" && !timed_out => {
             outcome.status = TestStatus::Failed;
+            // The root cause leads: a `todo!()` anywhere in the learner's code
+            // (the test may only have seen its effect), or the learner's panic
+            // that a test re-raised from another thread (no location of its own).
+            let root = outcome
+                .learner_panics
+                .iter()
+                .find(|p| is_todo(&p.message))
+                .or_else(|| outcome.learner_panics.iter().find(|p| r.location.is_empty() && p.message == r.message))
+                .cloned();
+            if let Some(p) = root {
+                outcome.message = explain_failure(course, &p.message, &p.location, &p.location);
+                outcome.location = Some(p.location);
+                return outcome;
+            }
             let location = course.relativize(&r.location);
             outcome.message = explain_failure(course, &r.message, &r.location, &location);
             if !is_learner_location(course, &r.location)
-                && let Some(p) = outcome.learner_panics.first() {
-                    outcome.message.push_str(&format!(
-                        "\n(your code panicked first, on thread '{}' at {}: {})",
-                        p.thread, p.location, p.message
-                    ));
-                }
+                && let Some(p) = outcome.learner_panics.first()
+            {
+                outcome.message.push_str(&format!(
+                    "\n(your code panicked first, on thread '{}' at {}: {})",
+                    p.thread, p.location, p.message
+                ));
+            }
             outcome.location = (!location.is_empty()).then_some(location);
         }
         _ if timed_out => {
@@ -251,13 +264,18 @@ fn explain_failure(course: &Course, message: &str, raw_location: &str, location:
     if !is_learner_location(course, raw_location) {
         return message.to_string();
     }
-    if message.starts_with("not yet implemented") || message.starts_with("not implemented") {
+    if is_todo(message) {
         return format!(
             "reached `todo!()` at {location}: this part of the exercise is still a stub. \
              Replace the todo!() with your code."
         );
     }
     format!("your code panicked at {location}: {message}")
+}
+
+/// The message of `todo!()` (and `unimplemented!()`).
+fn is_todo(message: &str) -> bool {
+    message.starts_with("not yet implemented") || message.starts_with("not implemented")
 }
 
 fn explain_crash(exit: ExitStatus, stderr_tail: &str, forged_report: bool) -> String {

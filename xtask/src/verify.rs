@@ -125,7 +125,10 @@ fn verify_exercise(course: &Course, ex: &Exercise, runs: usize, jobs: usize, hum
     let stub = run_variant(course, ex, &Sources::Learner, 1, jobs)?;
     let stub_failed = stub.failed_runs() == 1;
     if human {
-        println!("  stub        {}", if stub_failed { "fails, as it should" } else { "PASSES: the hidden tests accept a stub" });
+        println!(
+            "  stub        {}",
+            if stub_failed { "fails, as it should" } else { "PASSES: the hidden tests accept a stub" }
+        );
     }
 
     let solution = run_variant(course, ex, &Sources::Other(course.solution_dir(ex)), runs, jobs)?;
@@ -204,12 +207,15 @@ fn run_variant(course: &Course, ex: &Exercise, sources: &Sources, runs: usize, j
     };
     let binary: PathBuf = binary.expect("built");
     let test_names = crate::runner::list_tests(&binary)?;
-    let mut result =
-        VariantRuns { test_names: test_names.clone(), run_failed: Vec::new(), failures: BTreeMap::new(), cpu: Duration::ZERO };
+    let mut result = VariantRuns {
+        test_names: test_names.clone(),
+        run_failed: Vec::new(),
+        failures: BTreeMap::new(),
+        cpu: Duration::ZERO,
+    };
     for _ in 0..runs {
         let cpu_before = children_cpu();
-        let outcomes: Vec<TestOutcome> =
-            crate::runner::run_tests(course, ex, &binary, &test_names, jobs, &|_, _| {})?;
+        let outcomes: Vec<TestOutcome> = crate::runner::run_tests(course, ex, &binary, &test_names, jobs, &|_, _| {})?;
         result.cpu += children_cpu().saturating_sub(cpu_before);
         let mut failed = false;
         for o in outcomes.iter().filter(|o| o.status != TestStatus::Passed) {

@@ -58,9 +58,10 @@ pub fn run(course: &Course, args: Args) -> Result<i32> {
                 }
                 for path in &event.paths {
                     if let Some(ex) = exercise_of_path(course, path)
-                        && !touched.iter().any(|t| t.name == ex.name) {
-                            touched.push(ex);
-                        }
+                        && !touched.iter().any(|t| t.name == ex.name)
+                    {
+                        touched.push(ex);
+                    }
                 }
             }
         };

@@ -29,6 +29,11 @@ fn every_misbehaviour_gets_its_own_verdict() {
     assert!(message("panics_in_learner_code").contains("exercises/01_mixed/src/lib.rs"));
     assert!(message("panics_in_learner_code").contains("boom from the learner"));
     assert!(message("reaches_todo").contains("todo!()"));
+    let rethrown = message("reaches_todo_on_another_thread");
+    assert!(
+        rethrown.contains("todo!()") && rethrown.contains("exercises/01_mixed/src/lib.rs"),
+        "a todo!() re-raised from a helper thread still names the learner's line: {rethrown}"
+    );
     assert!(message("exits_zero_early").contains("std::process::exit"));
     assert!(message("aborts").contains("abort"));
 
@@ -41,7 +46,7 @@ fn every_misbehaviour_gets_its_own_verdict() {
     let exercise = lines.iter().find(|l| l["type"] == "exercise").unwrap();
     assert_eq!(exercise["status"], "failed");
     assert_eq!(exercise["passed"], 2);
-    assert_eq!(exercise["total"], 9);
+    assert_eq!(exercise["total"], 10);
 }
 
 #[test]
@@ -82,7 +87,7 @@ fn no_color_turns_escape_codes_off_and_stub_failures_read_as_such() {
         .assert()
         .code(1)
         .stdout(predicate::str::contains("reached `todo!()` at exercises/01_mixed/src/lib.rs"))
-        .stdout(predicate::str::contains("✗ mixed: 2 of 9 hidden tests pass"))
+        .stdout(predicate::str::contains("✗ mixed: 2 of 10 hidden tests pass"))
         .stdout(predicate::str::contains("\x1b[").not());
 }
 
@@ -124,12 +129,9 @@ fn exercises_are_found_by_name_folder_or_number_and_unknown_ones_are_usage_error
     for key in ["good", "03_good", "3", "exercises/03_good/"] {
         course.xtask().args(["hint", key]).assert().code(0).stdout(predicate::str::contains("Hints for 03 good"));
     }
-    course
-        .xtask()
-        .args(["check", "nonesuch"])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("no exercise named `nonesuch`").and(predicate::str::contains("mixed, broken, good")));
+    course.xtask().args(["check", "nonesuch"]).assert().code(2).stderr(
+        predicate::str::contains("no exercise named `nonesuch`").and(predicate::str::contains("mixed, broken, good")),
+    );
 }
 
 #[test]

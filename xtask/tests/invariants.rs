@@ -114,7 +114,10 @@ fn per_test_settings_name_tests_that_exist() {
             }
         }
         for test in tests.keys() {
-            assert!(sources.contains(&format!("fn {test}()")), "info.toml sets `{test}` but tests/{dir} has no such test");
+            assert!(
+                sources.contains(&format!("fn {test}()")),
+                "info.toml sets `{test}` but tests/{dir} has no such test"
+            );
         }
     }
 }
@@ -161,7 +164,11 @@ fn recorded_stub_ids_match_the_stub_files() {
 fn exercises_follow_the_curriculum() {
     let curriculum = course_root().join("../shared/curriculum.md");
     let Ok(text) = std::fs::read_to_string(&curriculum) else {
-        assert!(std::env::var_os("CI").is_none(), "CI runs with the curriculum beside the course, at {}", curriculum.display());
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI runs with the curriculum beside the course, at {}",
+            curriculum.display()
+        );
         eprintln!("note: {} not found; skipping the curriculum check", curriculum.display());
         return;
     };
@@ -176,6 +183,11 @@ fn exercises_follow_the_curriculum() {
     assert!(rows.len() >= 13, "the curriculum table has its thirteen rows");
     for (i, ex) in exercises().iter().enumerate() {
         let (number, crate_name) = &rows[i];
-        assert_eq!(ex["dir"].as_str().unwrap(), format!("{number}_{crate_name}"), "exercise {} follows the curriculum", i + 1);
+        assert_eq!(
+            ex["dir"].as_str().unwrap(),
+            format!("{number}_{crate_name}"),
+            "exercise {} follows the curriculum",
+            i + 1
+        );
     }
 }

@@ -29,12 +29,7 @@ fn reset_restores_the_stub_even_after_the_learner_committed() {
     git(root, &["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qam", "my work"]);
 
     // Nobody at a terminal to confirm: refuse, change nothing.
-    course
-        .xtask()
-        .args(["reset", "good"])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("--yes"));
+    course.xtask().args(["reset", "good"]).assert().code(2).stderr(predicate::str::contains("--yes"));
     assert_ne!(std::fs::read_to_string(&lib).unwrap(), stub);
 
     course.xtask().args(["reset", "good", "--yes"]).assert().code(0);

@@ -8,12 +8,14 @@ use support::FixtureCourse;
 #[test]
 fn verify_reports_stub_solution_and_each_mutant_and_fails_on_a_survivor() {
     let course = FixtureCourse::new();
-    let output = course
-        .xtask()
-        .args(["verify", "halve", "--runs", "2", "--no-load", "--format", "json"])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(1), "a surviving mutant fails verify: {}", String::from_utf8_lossy(&output.stderr));
+    let output =
+        course.xtask().args(["verify", "halve", "--runs", "2", "--no-load", "--format", "json"]).output().unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "a surviving mutant fails verify: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(report["format_version"], 1);
     let ex = &report["exercises"][0];

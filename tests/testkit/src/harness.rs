@@ -98,17 +98,15 @@ fn install_panic_recorder() {
     panic::set_hook(Box::new(move |info: &PanicHookInfo<'_>| {
         let record = PanicRecord {
             thread: std::thread::current().name().unwrap_or("<unnamed>").to_string(),
-            location: info
-                .location()
-                .map(|l| format!("{}:{}:{}", l.file(), l.line(), l.column()))
-                .unwrap_or_default(),
+            location: info.location().map(|l| format!("{}:{}:{}", l.file(), l.line(), l.column())).unwrap_or_default(),
             message: payload_message(info.payload()),
         };
         LAST_PANIC.with(|p| *p.borrow_mut() = Some(record.clone()));
         if let Ok(mut all) = PANICS.lock()
-            && all.len() < MAX_RECORDED_PANICS {
-                all.push(record);
-            }
+            && all.len() < MAX_RECORDED_PANICS
+        {
+            all.push(record);
+        }
         default_hook(info);
     }));
 }
@@ -128,12 +126,10 @@ fn run_body(test: &HiddenTest) -> Result<(), PanicRecord> {
     LAST_PANIC.with(|p| *p.borrow_mut() = None);
     match panic::catch_unwind(AssertUnwindSafe(test.run)) {
         Ok(()) => Ok(()),
-        Err(payload) => Err(LAST_PANIC.with(|p| p.borrow_mut().take()).unwrap_or_else(|| {
-            PanicRecord {
-                thread: "main".into(),
-                location: String::new(),
-                message: payload_message(payload.as_ref()),
-            }
+        Err(payload) => Err(LAST_PANIC.with(|p| p.borrow_mut().take()).unwrap_or_else(|| PanicRecord {
+            thread: "main".into(),
+            location: String::new(),
+            message: payload_message(payload.as_ref()),
         })),
     }
 }
@@ -170,10 +166,8 @@ fn run_one(test: &HiddenTest) -> ! {
 
 fn run_all(tests: &[HiddenTest], args: &[String]) -> ! {
     let filters: Vec<&str> = args.iter().map(String::as_str).filter(|a| !a.starts_with('-')).collect();
-    let selected: Vec<&HiddenTest> = tests
-        .iter()
-        .filter(|t| filters.is_empty() || filters.iter().any(|f| t.name.contains(f)))
-        .collect();
+    let selected: Vec<&HiddenTest> =
+        tests.iter().filter(|t| filters.is_empty() || filters.iter().any(|f| t.name.contains(f))).collect();
     install_panic_recorder();
     println!("\nrunning {} tests", selected.len());
     let mut failed = Vec::new();

@@ -41,8 +41,7 @@ pub use harness::{HiddenTest, main};
 pub mod prelude {
     pub use crate::hidden_tests;
     pub use crate::probe::{
-        self, CpuMeter, GENEROUS, Gauge, Rendezvous, eventually, thread_count,
-        wait_for_thread_count, within,
+        self, CpuMeter, GENEROUS, Gauge, Rendezvous, eventually, thread_count, wait_for_thread_count, within,
     };
     pub use crate::property::check_property;
     pub use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};

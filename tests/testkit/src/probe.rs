@@ -249,10 +249,12 @@ mod tests {
     #[test]
     fn rendezvous_releases_all_parties_together() {
         let r = Arc::new(Rendezvous::new(4, GENEROUS));
-        let handles: Vec<_> = (0..4).map(|_| {
-            let r = r.clone();
-            std::thread::spawn(move || r.arrive())
-        }).collect();
+        let handles: Vec<_> = (0..4)
+            .map(|_| {
+                let r = r.clone();
+                std::thread::spawn(move || r.arrive())
+            })
+            .collect();
         assert!(handles.into_iter().all(|h| h.join().unwrap()));
         assert_eq!(r.max_arrived(), 4);
     }
@@ -271,7 +273,9 @@ mod tests {
     fn census_sees_a_thread_come_and_go() {
         let before = thread_count();
         let (tx, rx) = std::sync::mpsc::channel::<()>();
-        let h = std::thread::spawn(move || { let _ = rx.recv(); });
+        let h = std::thread::spawn(move || {
+            let _ = rx.recv();
+        });
         assert!(thread_count() > before);
         drop(tx);
         h.join().unwrap();
