@@ -1,6 +1,10 @@
 //! Hidden tests for exercise 01 `send_all`.
+mod concurrency;
 mod contract;
+mod property;
+mod stress;
+mod support;
 
 fn main() {
-    testkit::main(&[contract::TESTS])
+    testkit::main(&[contract::TESTS, concurrency::TESTS, stress::TESTS, property::TESTS])
 }
