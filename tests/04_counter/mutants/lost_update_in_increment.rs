@@ -1,0 +1,46 @@
+//! MUTANT: increment reads and writes under two separate lock acquisitions, so concurrent increments are lost.
+
+use std::sync::Mutex;
+
+/// A counter shared between threads, guarded by a Mutex. Send + Sync + Default.
+#[derive(Debug, Default)]
+pub struct Counter {
+    n: Mutex<usize>,
+}
+
+impl Counter {
+    /// A counter at 0.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds one.
+    pub fn increment(&self) {
+        // Each access is locked... but the lock is let go between the read
+        // and the write, so another thread can increment in between.
+        let v = *self.n.lock().unwrap();
+        *self.n.lock().unwrap() = v + 1;
+    }
+
+    /// Adds `n`.
+    pub fn add(&self, n: usize) {
+        *self.n.lock().unwrap() += n;
+    }
+
+    /// The current value.
+    pub fn value(&self) -> usize {
+        *self.n.lock().unwrap()
+    }
+
+    /// Adds one only if the value is below `limit`, and says whether it did.
+    /// The check and the increment are one indivisible step.
+    pub fn increment_below(&self, limit: usize) -> bool {
+        let mut n = self.n.lock().unwrap();
+        if *n < limit {
+            *n += 1;
+            true
+        } else {
+            false
+        }
+    }
+}
