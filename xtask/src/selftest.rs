@@ -38,6 +38,7 @@ pub fn run(course: &Course, args: Args) -> Result<i32> {
     let verify_args = crate::verify::Args {
         exercises: Vec::new(),
         runs: args.runs,
+        mutant_runs: None,
         no_load: args.no_load,
         format: crate::check::Format::Human,
         jobs: None,

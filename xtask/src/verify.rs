@@ -31,9 +31,13 @@ use std::time::{Duration, Instant};
 pub struct Args {
     /// Exercises to verify (default: all), by crate name, folder or number.
     pub exercises: Vec<String>,
-    /// How many times to run the solution's tests and each mutant's.
+    /// How many times to run the solution's tests (and each mutant's, unless
+    /// --mutant-runs says otherwise).
     #[arg(long, default_value_t = 20)]
     pub runs: usize,
+    /// How many times to run each mutant's tests (default: --runs).
+    #[arg(long, value_name = "N")]
+    pub mutant_runs: Option<usize>,
     /// Do not keep the cores busy while the tests run.
     #[arg(long)]
     pub no_load: bool,
@@ -82,8 +86,9 @@ struct MutantReport {
 }
 
 pub fn run(course: &Course, args: Args) -> Result<i32> {
-    if args.runs == 0 {
-        return Err(crate::exit::Usage("--runs must be at least 1".into()).into());
+    let mutant_runs = args.mutant_runs.unwrap_or(args.runs);
+    if args.runs == 0 || mutant_runs == 0 {
+        return Err(crate::exit::Usage("--runs and --mutant-runs must be at least 1".into()).into());
     }
     let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
     let selected: Vec<&Exercise> = if args.exercises.is_empty() {
@@ -101,17 +106,18 @@ pub fn run(course: &Course, args: Args) -> Result<i32> {
         if human {
             println!("\n── {:02} {} ──", course.number(ex), ex.name);
         }
-        let r = verify_exercise(course, ex, args.runs, jobs, human)?;
+        let r = verify_exercise(course, ex, args.runs, mutant_runs, jobs, human)?;
         ok &= r.stub_failed && r.solution_passed_all && r.mutants.iter().all(|m| m.killed_runs == m.runs);
         report.exercises.push(r);
     }
     if human {
         println!(
-            "\nverify {} in {:.0} s ({} run{} each, {}).",
+            "\nverify {} in {:.0} s ({} solution run{}, {} per mutant, {}).",
             if ok { "passed" } else { "FAILED" },
             started.elapsed().as_secs_f64(),
             args.runs,
             if args.runs == 1 { "" } else { "s" },
+            mutant_runs,
             if args.no_load { "no load" } else { "every core kept busy" }
         );
     } else {
@@ -120,7 +126,14 @@ pub fn run(course: &Course, args: Args) -> Result<i32> {
     Ok(if ok { crate::exit::OK } else { crate::exit::EXERCISE_FAILED })
 }
 
-fn verify_exercise(course: &Course, ex: &Exercise, runs: usize, jobs: usize, human: bool) -> Result<ExerciseReport> {
+fn verify_exercise(
+    course: &Course,
+    ex: &Exercise,
+    runs: usize,
+    mutant_runs: usize,
+    jobs: usize,
+    human: bool,
+) -> Result<ExerciseReport> {
     // The stub: one run is enough; it must not pass.
     let stub = run_variant(course, ex, &Sources::Learner, 1, jobs)?;
     let stub_failed = stub.failed_runs() == 1;
@@ -147,14 +160,14 @@ fn verify_exercise(course: &Course, ex: &Exercise, runs: usize, jobs: usize, hum
     for path in mutant_files(course, ex)? {
         let name = path.file_stem().unwrap_or_default().to_string_lossy().into_owned();
         let mistake = mutant_mistake(&path)?;
-        let result = run_variant(course, ex, &Sources::Other(path.clone()), runs, jobs)?;
+        let result = run_variant(course, ex, &Sources::Other(path.clone()), mutant_runs, jobs)?;
         let killed_runs = result.failed_runs();
         let killed_by: Vec<String> = result.failures.keys().cloned().collect();
         if human {
-            let verdict = if killed_runs == runs { "killed" } else { "SURVIVED" };
-            println!("  mutant      {name}: {verdict} {killed_runs}/{runs} by {}", killed_by.join(", "));
+            let verdict = if killed_runs == mutant_runs { "killed" } else { "SURVIVED" };
+            println!("  mutant      {name}: {verdict} {killed_runs}/{mutant_runs} by {}", killed_by.join(", "));
         }
-        mutants.push(MutantReport { name, mistake, runs, killed_runs, killed_by });
+        mutants.push(MutantReport { name, mistake, runs: mutant_runs, killed_runs, killed_by });
     }
     if human && !mutants.is_empty() {
         print_kill_matrix(&solution.test_names, &mutants);
@@ -262,7 +275,7 @@ fn print_kill_matrix(tests: &[String], mutants: &[MutantReport]) {
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "\n  kill matrix (x: the test failed on the mutant in some run)");
     for (i, m) in mutants.iter().enumerate() {
-        let _ = writeln!(out, "  {:>width$}  m{} = {}", "", i + 1, m.name);
+        let _ = writeln!(out, "    m{:<3} {}", i + 1, m.name);
     }
     let header: String = (1..=mutants.len()).map(|i| format!("{:>4}", format!("m{i}"))).collect();
     let _ = writeln!(out, "  {:<width$} {header}", "test");
