@@ -47,39 +47,21 @@ hidden_tests! {
     }
 
     fn each_thread_sends_its_own_email_when_the_last_users_thread_starts_first() {
-        let emails = plain_emails(6);
-        let log = SendLog::new();
-        let (users, handles, gate) = call_spawn_senders(users_with(&emails), recording_send(&log), true);
-        let ids: Vec<_> = handles.iter().map(|h| h.thread().id()).collect();
-        let ranks = creation_ranks(&gate, &handles);
-        if let Some(gate) = &gate {
-            // The last user's thread runs first, then the others in order.
-            let last = handles.len().saturating_sub(1);
-            let order: Vec<usize> = std::iter::once(last).chain(0..last).take(handles.len()).collect();
-            start_in_order(gate, &handles, &order, &log);
-        }
-        let results = join_all(handles);
-        drop(users);
-        check_each_thread_sent_its_own_email(
-            &emails, &ids, &ranks, results, &log,
+        // The last user's thread runs first, then the others in order.
+        check_threads_started_in_order(
+            6,
+            |n| {
+                let last = n.saturating_sub(1);
+                std::iter::once(last).chain(0..last).take(n).collect()
+            },
             "the test started the last user's thread first, then the others",
         );
     }
 
     fn each_thread_sends_its_own_email_when_threads_start_in_user_order() {
-        let emails = plain_emails(6);
-        let log = SendLog::new();
-        let (users, handles, gate) = call_spawn_senders(users_with(&emails), recording_send(&log), true);
-        let ids: Vec<_> = handles.iter().map(|h| h.thread().id()).collect();
-        let ranks = creation_ranks(&gate, &handles);
-        if let Some(gate) = &gate {
-            let order: Vec<usize> = (0..handles.len()).collect();
-            start_in_order(gate, &handles, &order, &log);
-        }
-        let results = join_all(handles);
-        drop(users);
-        check_each_thread_sent_its_own_email(
-            &emails, &ids, &ranks, results, &log,
+        check_threads_started_in_order(
+            6,
+            |n| (0..n).collect(),
             "the test started the threads one at a time, in user order",
         );
     }
@@ -196,4 +178,22 @@ hidden_tests! {
             );
         }
     }
+}
+
+/// Calls `spawn_senders` for `count` users with the start gate holding, lets
+/// their threads start one at a time in the order `order(count)` gives, and
+/// checks that every thread sent its own user's email. `how` tells the
+/// learner which order the test forced.
+fn check_threads_started_in_order(count: usize, order: fn(usize) -> Vec<usize>, how: &str) {
+    let emails = plain_emails(count);
+    let log = SendLog::new();
+    let (users, handles, gate) = call_spawn_senders(users_with(&emails), recording_send(&log), true);
+    let ids: Vec<_> = handles.iter().map(|h| h.thread().id()).collect();
+    let ranks = creation_ranks(&gate, &handles);
+    if let Some(gate) = &gate {
+        start_in_order(gate, &handles, &order(handles.len()), &log);
+    }
+    let results = join_all(handles);
+    drop(users);
+    check_each_thread_sent_its_own_email(&emails, &ids, &ranks, results, &log, how);
 }
