@@ -20,8 +20,19 @@ fn reset_restores_the_stub_even_after_the_learner_committed() {
     let stub = std::fs::read_to_string(&lib).unwrap();
     let blob = git(root, &["hash-object", "exercises/03_good/src/lib.rs"]);
     let info = root.join("exercises/info.toml");
-    let text = std::fs::read_to_string(&info).unwrap();
-    std::fs::write(&info, format!("{text}stub = {{ \"src/lib.rs\" = \"{blob}\" }}\n")).unwrap();
+    let mut table: toml::Table = std::fs::read_to_string(&info).unwrap().parse().unwrap();
+    let good = table["exercise"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|e| e["name"].as_str() == Some("good"))
+        .unwrap()
+        .as_table_mut()
+        .unwrap();
+    let mut stub_ids = toml::Table::new();
+    stub_ids.insert("src/lib.rs".into(), blob.into());
+    good.insert("stub".into(), stub_ids.into());
+    std::fs::write(&info, toml::to_string(&table).unwrap()).unwrap();
     git(root, &["init", "-q"]);
     git(root, &["add", "-A"]);
     git(root, &["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "course"]);
