@@ -149,6 +149,11 @@ pub fn check_exercise(
         }
     })?;
     let reporter = ordered.into_inner().unwrap().reporter;
+    let mut tests = tests;
+    for rule in crate::rules::check_rules(course, ex, &src_dir) {
+        reporter.test_finished(course, ex, &rule);
+        tests.push(rule);
+    }
     let status = if tests.iter().all(|t| t.status == crate::outcome::TestStatus::Passed) {
         ExerciseStatus::Passed
     } else {

@@ -64,9 +64,23 @@ pub struct Exercise {
     pub stub: BTreeMap<String, String>,
     /// Overrides the default per-test timeout for this exercise.
     pub timeout_secs: Option<f64>,
-    /// Per-test settings, by hidden test name.
+    /// Per-test settings, by hidden test name (a rule's test is `rule_NAME`).
     #[serde(default)]
     pub tests: BTreeMap<String, TestSettings>,
+    /// Rules of construction checked from the learner's source (see `rules.rs`).
+    #[serde(default)]
+    pub rules: BTreeMap<String, Rule>,
+}
+
+/// A rule of construction: identifiers the learner's code may not use.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rule {
+    /// Identifiers that may not appear in the learner's code (paths, `use`
+    /// lines, macro calls), matched whole and case-sensitively.
+    pub forbid: Vec<String>,
+    /// What the learner reads when the rule is broken: the why, in words.
+    pub explanation: String,
 }
 
 /// Settings of one hidden test.

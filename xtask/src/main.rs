@@ -13,6 +13,7 @@ mod outcome;
 mod progress;
 mod report;
 mod reset;
+mod rules;
 mod runner;
 mod selftest;
 mod verify;

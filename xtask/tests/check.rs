@@ -92,6 +92,32 @@ fn no_color_turns_escape_codes_off_and_stub_failures_read_as_such() {
 }
 
 #[test]
+fn a_broken_rule_of_construction_is_a_failed_check_with_the_place_not_a_compile_error() {
+    let course = FixtureCourse::new();
+    let output = course.xtask().args(["check", "good", "--format", "json"]).output().unwrap();
+    let lines = json_lines(&output.stdout);
+    assert_eq!(test_line(&lines, "rule_no_vec")["status"], "passed", "the rule holds for the original");
+    assert_eq!(output.status.code(), Some(0));
+
+    let lib = course.path().join("exercises/03_good/src/lib.rs");
+    std::fs::write(
+        &lib,
+        "// a Vec in a comment is fine\npub fn double(x: u32) -> u32 {\n    let v: Vec<u32> = vec![x, x];\n    v.iter().sum()\n}\n",
+    )
+    .unwrap();
+    let output = course.xtask().args(["check", "good", "--format", "json"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(1), "a broken rule fails the exercise");
+    let lines = json_lines(&output.stdout);
+    assert_eq!(test_line(&lines, "doubles")["status"], "passed", "the code itself still works");
+    let rule = test_line(&lines, "rule_no_vec");
+    assert_eq!(rule["status"], "failed");
+    let message = rule["message"].as_str().unwrap();
+    assert!(message.starts_with("Doubling needs no heap"), "{message}");
+    assert!(message.contains("found `Vec` at exercises/03_good/src/lib.rs:3:12"), "{message}");
+    assert!(message.contains("found `vec` at exercises/03_good/src/lib.rs:3:23"), "{message}");
+}
+
+#[test]
 fn with_no_exercise_named_it_walks_in_order_and_stops_at_the_first_failure() {
     let course = FixtureCourse::new();
     let output = course.xtask().args(["check", "--format", "json"]).output().unwrap();
@@ -114,7 +140,7 @@ fn a_remembered_pass_is_not_rerun_until_its_sources_change() {
     let lines = json_lines(&output.stdout);
     assert_eq!(lines.last().unwrap()["passed_exercises"], 1);
     course.xtask().args(["list"]).assert().code(0).stdout(
-        predicate::str::is_match(r"03_good\s+passed\s+2/2").unwrap().and(predicate::str::contains("Progress: 1/4")),
+        predicate::str::is_match(r"03_good\s+passed\s+3/3").unwrap().and(predicate::str::contains("Progress: 1/4")),
     );
     // An edit makes the remembered pass stale.
     let lib = course.path().join("exercises/03_good/src/lib.rs");

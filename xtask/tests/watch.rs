@@ -43,7 +43,7 @@ fn watch_rechecks_the_exercise_that_was_saved() {
     let first = wait_for("✓ good passes") && wait_for("Watching");
     let lib = course.path().join("exercises/03_good/src/lib.rs");
     std::fs::write(&lib, "/// Doubles `x`.\npub fn double(x: u32) -> u32 {\n    x * 3\n}\n").unwrap();
-    let second = first && wait_for("✗ good: 1 of 2 hidden tests pass");
+    let second = first && wait_for("✗ good: 2 of 3 hidden tests pass");
     let _ = child.kill();
     let _ = child.wait();
     assert!(first, "watch checks the exercise it starts on");
