@@ -58,7 +58,7 @@ pub fn run(course: &Course, args: Args) -> Result<i32> {
     if args.source.is_some() && args.exercises.len() != 1 {
         return Err(crate::exit::Usage("--source needs exactly one exercise named".into()).into());
     }
-    let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+    let jobs = args.jobs.unwrap_or_else(crate::runner::default_jobs);
     let mut reporter: Box<dyn Reporter> = match args.format {
         Format::Human => Box::new(Human::new()),
         Format::Json => Box::new(JsonLines::new()),
@@ -96,8 +96,7 @@ pub fn run(course: &Course, args: Args) -> Result<i32> {
             }
         }
     }
-    let passed = course.exercises.iter().filter(|e| progress.is_passed(course, e)).count();
-    let next = course.exercises.iter().find(|e| !progress.is_passed(course, e));
+    let (passed, next) = progress.summary(course);
     reporter.summary(course, passed, checked, next);
     Ok(if all_checked_passed { crate::exit::OK } else { crate::exit::EXERCISE_FAILED })
 }
@@ -196,10 +195,7 @@ pub fn resolve_sources(course: &Course, ex: &Exercise, sources: &Sources) -> Res
         let dir = course.work_dir().join("sources").join(format!("{}-{variant}", ex.dir));
         std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
         let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
-        let lib = dir.join("lib.rs");
-        if std::fs::read_to_string(&lib).ok().as_deref() != Some(text.as_str()) {
-            std::fs::write(&lib, text).with_context(|| format!("cannot write {}", lib.display()))?;
-        }
+        crate::compile::write_if_changed(&dir.join("lib.rs"), &text)?;
         return Ok((dir, variant));
     }
     for candidate in [path.join("src"), path.clone()] {

@@ -152,7 +152,7 @@ struct Diagnostic {
     rendered: Option<String>,
 }
 
-fn write_if_changed(path: &Path, contents: &str) -> Result<()> {
+pub fn write_if_changed(path: &Path, contents: &str) -> Result<()> {
     if std::fs::read_to_string(path).ok().as_deref() == Some(contents) {
         return Ok(());
     }

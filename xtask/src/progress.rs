@@ -70,6 +70,21 @@ impl Progress {
         matches!(self.standing(course, ex), Standing::Checked { status: ExerciseStatus::Passed, .. })
     }
 
+    /// How many exercises pass, and the first that does not: what the
+    /// progress line says. One pass, since each look fingerprints sources.
+    pub fn summary<'c>(&self, course: &'c Course) -> (usize, Option<&'c Exercise>) {
+        let mut passed = 0;
+        let mut next = None;
+        for ex in &course.exercises {
+            if self.is_passed(course, ex) {
+                passed += 1;
+            } else if next.is_none() {
+                next = Some(ex);
+            }
+        }
+        (passed, next)
+    }
+
     /// Records an outcome and saves the file. Failing to save only loses the
     /// memory of progress, never a verdict, so errors are ignored.
     pub fn record(&mut self, course: &Course, ex: &Exercise, fingerprint: String, outcome: &ExerciseOutcome) {

@@ -128,7 +128,8 @@ mod tests {
 
     #[test]
     fn comments_strings_and_longer_names_are_not_uses() {
-        let src = "// a Mutex would be wrong here\n/// no RwLock\nfn f() -> &'static str { let mutex_free = 1; \"Mutex\" }";
+        let src =
+            "// a Mutex would be wrong here\n/// no RwLock\nfn f() -> &'static str { let mutex_free = 1; \"Mutex\" }";
         assert!(places(src, &["Mutex", "RwLock"]).is_empty());
     }
 

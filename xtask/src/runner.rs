@@ -41,6 +41,11 @@ struct ResultFile {
     panics: Vec<PanicRecord>,
 }
 
+/// How many test processes run at once when `--jobs` is not given: one per core.
+pub fn default_jobs() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get())
+}
+
 /// Asks a hidden test binary for its tests, in declaration order.
 pub fn list_tests(binary: &Path) -> Result<Vec<String>> {
     let output = Command::new(binary)

@@ -90,7 +90,7 @@ pub fn run(course: &Course, args: Args) -> Result<i32> {
     if args.runs == 0 || mutant_runs == 0 {
         return Err(crate::exit::Usage("--runs and --mutant-runs must be at least 1".into()).into());
     }
-    let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+    let jobs = args.jobs.unwrap_or_else(crate::runner::default_jobs);
     let selected: Vec<&Exercise> = if args.exercises.is_empty() {
         course.exercises.iter().collect()
     } else {
@@ -208,7 +208,7 @@ impl VariantRuns {
 fn run_variant(course: &Course, ex: &Exercise, sources: &Sources, runs: usize, jobs: usize) -> Result<VariantRuns> {
     let (src_dir, variant) = crate::check::resolve_sources(course, ex, sources)?;
     let binary = match build_hidden_tests(course, ex, &src_dir, &variant, false, &mut |_| {})? {
-        Build::Built { test_binary, .. } => Some(test_binary),
+        Build::Built { test_binary, .. } => test_binary,
         Build::CompileError { rendered, .. } => {
             if variant == "learner" || variant.starts_with("mutant-") {
                 // A stub or mutant that does not compile is not killed by a
@@ -218,20 +218,18 @@ fn run_variant(course: &Course, ex: &Exercise, sources: &Sources, runs: usize, j
             bail!("the solution of {} does not compile:\n{rendered}", ex.name)
         }
     };
-    let binary: PathBuf = binary.expect("built");
-    let mut test_names = crate::runner::list_tests(&binary)?;
+    let hidden = crate::runner::list_tests(&binary)?;
+    // Rules read only the sources, so one check serves every run.
     let rules = crate::rules::check_rules(course, ex, &src_dir);
-    test_names.extend(rules.iter().map(|r| r.name.clone()));
     let mut result = VariantRuns {
-        test_names: test_names.clone(),
+        test_names: hidden.iter().cloned().chain(rules.iter().map(|r| r.name.clone())).collect(),
         run_failed: Vec::new(),
         failures: BTreeMap::new(),
         cpu: Duration::ZERO,
     };
     for _ in 0..runs {
         let cpu_before = children_cpu();
-        let hidden = &test_names[..test_names.len() - rules.len()];
-        let mut outcomes: Vec<TestOutcome> = crate::runner::run_tests(course, ex, &binary, hidden, jobs, &|_, _| {})?;
+        let mut outcomes: Vec<TestOutcome> = crate::runner::run_tests(course, ex, &binary, &hidden, jobs, &|_, _| {})?;
         outcomes.extend(rules.iter().cloned());
         result.cpu += children_cpu().saturating_sub(cpu_before);
         let mut failed = false;

@@ -22,11 +22,11 @@ pub struct Args {
 const SETTLE: Duration = Duration::from_millis(250);
 
 pub fn run(course: &Course, args: Args) -> Result<i32> {
-    let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+    let jobs = args.jobs.unwrap_or_else(crate::runner::default_jobs);
     let mut progress = Progress::load(course);
     let first = match &args.exercise {
         Some(key) => Some(course.find(key)?),
-        None => course.exercises.iter().find(|e| !progress.is_passed(course, e)),
+        None => progress.summary(course).1,
     };
     let (tx, rx) = mpsc::channel();
     let mut watcher = notify::recommended_watcher(tx).context("cannot watch files on this system")?;
@@ -38,8 +38,7 @@ pub fn run(course: &Course, args: Args) -> Result<i32> {
     let mut check = |ex: &Exercise, progress: &mut Progress| -> Result<()> {
         let outcome = check_exercise(course, ex, &Sources::Learner, jobs, true, &mut reporter)?;
         progress.record(course, ex, fingerprint(course, ex), &outcome);
-        let passed = course.exercises.iter().filter(|e| progress.is_passed(course, e)).count();
-        let next = course.exercises.iter().find(|e| !progress.is_passed(course, e));
+        let (passed, next) = progress.summary(course);
         reporter.summary(course, passed, 1, next);
         println!("Watching exercises/ for saves. Ctrl-C stops.");
         Ok(())
