@@ -36,11 +36,13 @@ pub fn check_rules(course: &Course, ex: &Exercise, src_dir: &Path) -> Vec<TestOu
             let mut places = Vec::new();
             for file in &files {
                 let shown = course.relativize(&file.to_string_lossy());
-                match std::fs::read_to_string(file).ok().and_then(|text| text.parse::<TokenStream>().ok()) {
-                    Some(tokens) => find_forbidden(tokens, rule, &shown, &mut places),
-                    // Unreadable or not even tokens: the compiler has already
-                    // said so, and a rule must never fail a correct answer.
-                    None => {}
+                // A file that is unreadable or not even tokens is skipped: the
+                // compiler has already said so, and a rule must never fail a
+                // correct answer.
+                if let Some(tokens) =
+                    std::fs::read_to_string(file).ok().and_then(|text| text.parse::<TokenStream>().ok())
+                {
+                    find_forbidden(tokens, rule, &shown, &mut places);
                 }
             }
             let test_name = format!("rule_{name}");
