@@ -84,10 +84,13 @@ pub fn run(course: &Course, args: Args) -> Result<i32> {
             reporter.exercise_remembered(course, ex);
             continue;
         }
+        // Taken before the build: the verdict belongs to the sources as they
+        // were judged, not to an edit saved while the tests ran.
+        let judged = fingerprint(course, ex);
         let outcome = check_exercise(course, ex, &sources, jobs, spinner_allowed, reporter.as_mut())?;
         checked += 1;
         if matches!(sources, Sources::Learner) {
-            progress.record(course, ex, fingerprint(course, ex), &outcome);
+            progress.record(course, ex, judged, &outcome);
         }
         if outcome.status != ExerciseStatus::Passed {
             all_checked_passed = false;
