@@ -103,74 +103,14 @@ hidden_tests! {
             probe.started.load(Ordering::SeqCst),
         );
         assert!(returned, "send_all did not return within 5 s after its {CALLS} calls were allowed to finish");
-        let WaitingCpu { waiting, spinner, wall } = measured.unwrap();
-        // A quarter of what a spinner got, but never less than 3 % of the
-        // window (5 % where the spinner's CPU time cannot be read): a
-        // blocked waiter stays far below either.
-        let limit = match spinner {
-            Some(spinner) => (spinner / 4).max(wall * 3 / 100),
-            None => wall / 20,
-        };
-        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        let measured = measured.unwrap();
         assert!(
-            waiting < limit,
-            "while send_all waited for {CALLS} calls that were blocked, it used {:.0} ms of CPU in {:.0} ms \
-             ({}). Waiting must block, not poll: join the threads (or let std::thread::scope do it) \
-             instead of looping on a counter or a flag until the calls are done; a loop like that burns \
-             a core for as long as the slowest email takes.",
-            ms(waiting),
-            ms(wall),
-            match spinner {
-                Some(s) => format!("a thread doing nothing but spin got {:.0} ms over the same time", ms(s)),
-                None => "a thread that blocks uses none".to_string(),
-            },
+            !measured.looks_like_spinning(),
+            "while send_all waited for {CALLS} calls that were blocked, it {}. Waiting must block, not \
+             poll: join the threads (or let std::thread::scope do it) instead of looping on a counter or a \
+             flag until the calls are done; a loop like that burns a core for as long as the slowest email \
+             takes.",
+            measured.describe(),
         );
     }
-}
-
-/// The CPU time the process spent over a window while only send_all's
-/// threads were (supposed to be) waiting.
-struct WaitingCpu {
-    /// CPU time of everything but the test's own spinner.
-    waiting: Duration,
-    /// CPU time the test's own spinner got, if the system reports it.
-    spinner: Option<Duration>,
-    /// The length of the window.
-    wall: Duration,
-}
-
-/// Measures the process's CPU time over `window`, with a spinning thread of
-/// the test's own running alongside as a yardstick when per-thread CPU time
-/// is available (Linux's /proc/thread-self/schedstat). The spinner takes both
-/// readings itself, so that starting and ending it is not counted.
-fn measure_waiting_cpu(window: Duration) -> WaitingCpu {
-    if this_thread_cpu_time().is_none() {
-        let meter = CpuMeter::start();
-        thread::sleep(window);
-        let (waiting, wall) = meter.read();
-        return WaitingCpu { waiting, spinner: None, wall };
-    }
-    thread::spawn(move || {
-        let before = this_thread_cpu_time();
-        let meter = CpuMeter::start();
-        let start = Instant::now();
-        while start.elapsed() < window {
-            std::hint::spin_loop();
-        }
-        let (cpu, wall) = meter.read();
-        let spinner = this_thread_cpu_time().zip(before).map(|(after, before)| after.saturating_sub(before));
-        WaitingCpu { waiting: cpu.saturating_sub(spinner.unwrap_or_default()), spinner, wall }
-    })
-    .join()
-    .expect("the test's yardstick thread panicked")
-}
-
-/// The CPU time the calling thread has used, in nanoseconds, from
-/// /proc/thread-self/schedstat; `None` where the kernel does not provide it
-/// (the coarser clock ticks of /proc/thread-self/stat are not precise enough
-/// to subtract from the process's CPU time).
-fn this_thread_cpu_time() -> Option<Duration> {
-    let schedstat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-    let ns = schedstat.split_whitespace().next()?.parse::<u64>().ok()?;
-    Some(Duration::from_nanos(ns))
 }

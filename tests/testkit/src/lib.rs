@@ -10,6 +10,9 @@
 //!   leaked, process CPU time that proves a wait does not spin, and deadlines
 //!   so that a broken implementation fails with an explanation instead of
 //!   hanging.
+//! * [`threads`]: one thread at a time: whether it is asleep (blocked) now,
+//!   its CPU time, pinning it to a CPU, and the spin detector
+//!   [`threads::measure_waiting_cpu`], which brings its own yardstick.
 //! * [`property`]: proptest with a fixed seed, so that a suite gives the same
 //!   verdict every time, and a failure names the shrunk input.
 //!
@@ -34,6 +37,7 @@
 pub mod harness;
 pub mod probe;
 pub mod property;
+pub mod threads;
 
 pub use harness::{HiddenTest, main};
 
@@ -44,6 +48,7 @@ pub mod prelude {
         self, CpuMeter, GENEROUS, Gauge, Rendezvous, eventually, thread_count, wait_for_thread_count, within,
     };
     pub use crate::property::check_property;
+    pub use crate::threads::{self, current_tid, measure_waiting_cpu, panic_message, thread_state};
     pub use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     pub use std::sync::{Arc, Barrier, Mutex};
     pub use std::thread;
