@@ -1,0 +1,43 @@
+//! MUTANT: A disconnected cancel is taken to mean the work is over and reported as JobsClosed instead of Cancelled.
+
+use crossbeam_channel::{TryRecvError, select};
+
+/// Why [`worker`] returned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stopped {
+    /// `cancel` received a message or was disconnected.
+    Cancelled,
+    /// `jobs` was disconnected and every job queued in it had been processed.
+    JobsClosed,
+}
+
+/// Runs `process` on each job from `jobs`, in the order received, until
+/// `cancel` receives a message or is disconnected (returns `Cancelled`) or
+/// `jobs` is disconnected and empty (returns `JobsClosed`). Once cancellation
+/// is visible, no further job is started, even if jobs are waiting. Returns
+/// promptly after cancellation; blocks without spinning while idle.
+pub fn worker<J>(
+    cancel: &crossbeam_channel::Receiver<()>,
+    jobs: &crossbeam_channel::Receiver<J>,
+    mut process: impl FnMut(J),
+) -> Stopped {
+    loop {
+        select! {
+            recv(cancel) -> msg => return match msg {
+                Ok(()) => Stopped::Cancelled,
+                Err(_) => Stopped::JobsClosed,
+            },
+            recv(jobs) -> job => match job {
+                Ok(job) => {
+                    match cancel.try_recv() {
+                        Ok(()) => return Stopped::Cancelled,
+                        Err(TryRecvError::Disconnected) => return Stopped::JobsClosed,
+                        Err(TryRecvError::Empty) => {}
+                    }
+                    process(job)
+                }
+                Err(_) => return Stopped::JobsClosed,
+            },
+        }
+    }
+}
