@@ -1,0 +1,39 @@
+//! MUTANT: increment_below tries compare_exchange once and returns false when another thread got there first, though the limit was not reached.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// A counter shared between threads, built on atomics (no lock of any kind).
+/// Send + Sync + Default.
+#[derive(Debug, Default)]
+pub struct AtomicCounter {
+    n: AtomicUsize,
+}
+
+impl AtomicCounter {
+    /// A counter at 0.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds one.
+    pub fn increment(&self) {
+        self.n.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Adds `n`.
+    pub fn add(&self, n: usize) {
+        self.n.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// The current value.
+    pub fn value(&self) -> usize {
+        self.n.load(Ordering::Relaxed)
+    }
+
+    /// Adds one only if the value is below `limit`, and says whether it did.
+    /// The check and the increment are one indivisible step.
+    pub fn increment_below(&self, limit: usize) -> bool {
+        let current = self.n.load(Ordering::SeqCst);
+        current < limit && self.n.compare_exchange(current, current + 1, Ordering::SeqCst, Ordering::SeqCst).is_ok()
+    }
+}
