@@ -8,6 +8,28 @@ use testkit::prelude::*;
 /// How long each fetch of the bound test waits for one fetch too many.
 const HOLD: Duration = Duration::from_millis(300);
 
+/// Looks at the scheduler state of every thread of this process but the
+/// calling one, every 10 ms for `window`: (threads looked at, of which
+/// running or ready to run).
+fn sample_other_threads(window: Duration) -> (usize, usize) {
+    let me = current_tid();
+    let (mut looks, mut runnable) = (0, 0);
+    let start = Instant::now();
+    while start.elapsed() < window {
+        let tids: Vec<i32> = std::fs::read_dir("/proc/self/task")
+            .map(|dir| dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok()).collect())
+            .unwrap_or_default();
+        for tid in tids.into_iter().filter(|&t| t != me) {
+            if let Some(state) = thread_state(tid) {
+                looks += 1;
+                runnable += usize::from(state == 'R');
+            }
+        }
+        thread::sleep(Duration::from_millis(10));
+    }
+    (looks, runnable)
+}
+
 hidden_tests! {
     fn never_runs_more_than_max_in_flight_calls_at_once() {
         // Each fetch waits (up to HOLD) for one more fetch than allowed to
@@ -178,25 +200,48 @@ hidden_tests! {
     fn waits_for_a_free_slot_without_spinning() {
         // 2 slots, 8 urls, both running fetches blocked: 6 urls wait for a
         // slot and fetch_all waits for its fetches. None of that waiting may
-        // cost CPU. The test compares the process's CPU time over the window
-        // with what a spinning thread of its own got meanwhile.
+        // keep a thread busy. Two views of the waiting:
+        //
+        // * scheduler states: every thread of the process but the test's own
+        //   is looked at every 10 ms. A thread that blocks (join, a Condvar,
+        //   a channel) is asleep ('S'); one that loops, even with yield_now,
+        //   is always running or ready to run ('R'), however little CPU a
+        //   crowded machine gives it. (A yield_now loop can hand its core to
+        //   a spinner next to it and use almost no CPU itself, so CPU time
+        //   alone does not catch it.)
+        // * CPU time, compared with what a spinning thread of the test's own
+        //   got over the same window (testkit's yardstick).
         const URLS: usize = 8;
         const MAX: usize = 2;
-        const WINDOW: Duration = Duration::from_millis(400);
+        const STATE_WINDOW: Duration = Duration::from_millis(300);
+        const CPU_WINDOW: Duration = Duration::from_millis(400);
         let gated = GatedFetch::new(URLS, Instant::now() + Duration::from_secs(20));
         let _open_at_end = OpenOnDrop(gated.clone());
         let rx = start_gated(&gated, URLS, MAX);
         let two_started = eventually(GENEROUS, || gated.started().len() >= MAX);
-        let measured = two_started.then(|| measure_waiting_cpu(WINDOW));
+        let states = two_started.then(|| sample_other_threads(STATE_WINDOW));
+        let measured = two_started.then(|| measure_waiting_cpu(CPU_WINDOW));
         let results = gated.finish(&rx, "fetch_all with 8 urls and max_in_flight 2");
         assert!(two_started, "fetch_all with {URLS} urls and max_in_flight {MAX} did not start {MAX} fetches within 5 s");
+        let advice = "Waiting for a free slot, or for the workers to finish, must block: let a fixed set of \
+                      workers each fetch one url after another, or block on a Condvar or a channel; do not \
+                      loop on an atomic count of fetches in flight (even with yield_now or spin_loop).";
+        let (looks, runnable) = states.unwrap();
+        let busy_share = runnable as f64 / looks.max(1) as f64;
+        assert!(
+            busy_share < 0.25,
+            "while both of its {MAX} slots were taken by blocked fetches and {} urls waited for a slot, \
+             fetch_all's threads were running or ready to run in {:.0}% of {looks} looks over {:.0} ms, \
+             instead of asleep. {advice}",
+            URLS - MAX,
+            busy_share * 100.0,
+            STATE_WINDOW.as_secs_f64() * 1000.0,
+        );
         let measured = measured.unwrap();
         assert!(
             !measured.looks_like_spinning(),
             "while both of its {MAX} slots were taken by blocked fetches and {} urls waited for a slot, \
-             fetch_all {}. Waiting for a free slot, or for the workers to finish, must block: let a \
-             fixed set of workers each fetch one url after another, or block on a Condvar or a channel; \
-             do not loop on an atomic count of fetches in flight (even with yield_now or spin_loop).",
+             fetch_all {}. {advice}",
             URLS - MAX,
             measured.describe()
         );
