@@ -1,0 +1,40 @@
+//! MUTANT: a thread per url behind a Mutex+Condvar semaphore whose wait condition is off by one (in_flight > max instead of >=), so max_in_flight + 1 fetches run at once.
+
+use std::sync::{Condvar, Mutex};
+use std::thread;
+
+/// Calls `fetch` once per url, with at most `max_in_flight` calls running at
+/// once, starting the next as soon as any one finishes (not in batches).
+/// Returns the results in the order of `urls`. Panics if `max_in_flight` is 0.
+pub fn fetch_all<T, E, F>(urls: &[&str], max_in_flight: usize, fetch: F) -> Vec<Result<T, E>>
+where
+    F: Fn(&str) -> Result<T, E> + Sync,
+    T: Send,
+    E: Send,
+{
+    assert!(max_in_flight > 0, "max_in_flight must be at least 1");
+    let in_flight = Mutex::new(0usize);
+    let freed = Condvar::new();
+    let (in_flight, freed, fetch) = (&in_flight, &freed, &fetch);
+    thread::scope(|scope| {
+        let handles: Vec<_> = urls
+            .iter()
+            .map(|url| {
+                scope.spawn(move || {
+                    {
+                        let mut n = in_flight.lock().unwrap();
+                        while *n > max_in_flight {
+                            n = freed.wait(n).unwrap();
+                        }
+                        *n += 1;
+                    }
+                    let result = fetch(url);
+                    *in_flight.lock().unwrap() -= 1;
+                    freed.notify_one();
+                    result
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    })
+}
