@@ -58,7 +58,9 @@ struct Race {
 enum Verdict {
     AllReleased,
     /// The waiter of this round slept through the `done` that reached zero.
-    Lost { round: u32 },
+    Lost {
+        round: u32,
+    },
 }
 
 hidden_tests! {

@@ -16,8 +16,11 @@ struct Round {
 }
 
 fn round() -> impl Strategy<Value = Round> {
-    (vec(1usize..=4, 1..=3), 1usize..=4, 0usize..=4)
-        .prop_map(|(adds, done_threads, waiters)| Round { adds, done_threads, waiters })
+    (vec(1usize..=4, 1..=3), 1usize..=4, 0usize..=4).prop_map(|(adds, done_threads, waiters)| Round {
+        adds,
+        done_threads,
+        waiters,
+    })
 }
 
 hidden_tests! {

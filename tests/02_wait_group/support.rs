@@ -8,7 +8,9 @@
 use testkit::prelude::*;
 use wait_group::WaitGroup;
 
-pub use testkit::threads::{allowed_cpus, current_tid, panic_message, pin_current_thread, settles_asleep, thread_state};
+pub use testkit::threads::{
+    allowed_cpus, current_tid, panic_message, pin_current_thread, settles_asleep, thread_state,
+};
 
 /// Threads that each call `wait` once on a shared group and count their return.
 pub struct Waiters {

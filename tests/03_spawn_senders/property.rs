@@ -10,10 +10,7 @@ fn email() -> impl Strategy<Value = String> {
         Just(String::new()),
         "[a-z]{1,6}@[a-z]{1,6}\\.(com|org|jp)",
         "\\PC{1,10}",
-        prop::sample::select(vec![
-            "same@example.com".to_string(),
-            "ünïcødé@例え.jp".to_string()
-        ]),
+        prop::sample::select(vec!["same@example.com".to_string(), "ünïcødé@例え.jp".to_string()]),
     ]
 }
 

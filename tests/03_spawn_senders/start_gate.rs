@@ -37,12 +37,8 @@ pub const HOLD_LIMIT: Duration = Duration::from_secs(2);
 
 static HOLDING: AtomicBool = AtomicBool::new(false);
 static DEGRADED: AtomicBool = AtomicBool::new(false);
-static STATE: Mutex<GateState> = Mutex::new(GateState {
-    created: Vec::new(),
-    held: Vec::new(),
-    released: Vec::new(),
-    open: true,
-});
+static STATE: Mutex<GateState> =
+    Mutex::new(GateState { created: Vec::new(), held: Vec::new(), released: Vec::new(), open: true });
 static CHANGED: Condvar = Condvar::new();
 
 struct GateState {
@@ -160,10 +156,7 @@ fn wait_at_gate(me: u64) {
             s = state();
             break;
         }
-        s = CHANGED
-            .wait_timeout(s, deadline - now)
-            .unwrap_or_else(|e| e.into_inner())
-            .0;
+        s = CHANGED.wait_timeout(s, deadline - now).unwrap_or_else(|e| e.into_inner()).0;
     }
     s.held.retain(|&t| t != me);
 }
@@ -175,8 +168,7 @@ mod sys {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     type StartRoutine = extern "C" fn(*mut c_void) -> *mut c_void;
-    type CreateFn =
-        unsafe extern "C" fn(*mut u64, *const c_void, StartRoutine, *mut c_void) -> c_int;
+    type CreateFn = unsafe extern "C" fn(*mut u64, *const c_void, StartRoutine, *mut c_void) -> c_int;
 
     unsafe extern "C" {
         fn dlsym(handle: *mut c_void, symbol: *const c_char) -> *mut c_void;

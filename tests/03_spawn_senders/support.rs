@@ -22,10 +22,7 @@ pub fn users_with(emails: &[String]) -> Vec<User> {
     emails
         .iter()
         .enumerate()
-        .map(|(i, e)| User {
-            name: String::from(format!("user{i}").as_str()),
-            email: String::from(e.as_str()),
-        })
+        .map(|(i, e)| User { name: String::from(format!("user{i}").as_str()), email: String::from(e.as_str()) })
         .collect()
 }
 
@@ -56,14 +53,8 @@ impl SendLog {
     }
 
     pub fn record(&self, email: String) -> Receipt {
-        let receipt = Receipt {
-            email: email.into_bytes(),
-            thread: thread::current().id(),
-        };
-        self.calls
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(receipt.clone());
+        let receipt = Receipt { email: email.into_bytes(), thread: thread::current().id() };
+        self.calls.lock().unwrap_or_else(|e| e.into_inner()).push(receipt.clone());
         self.changed.notify_all();
         receipt
     }
@@ -74,12 +65,7 @@ impl SendLog {
 
     /// Waits (without spinning) until `thread` has called `send` or `done()`
     /// holds; says whether either happened within `timeout`.
-    pub fn wait_for_call_from(
-        &self,
-        thread: ThreadId,
-        timeout: Duration,
-        done: impl Fn() -> bool,
-    ) -> bool {
+    pub fn wait_for_call_from(&self, thread: ThreadId, timeout: Duration, done: impl Fn() -> bool) -> bool {
         let deadline = Instant::now() + timeout;
         let mut calls = self.calls.lock().unwrap_or_else(|e| e.into_inner());
         loop {
@@ -93,11 +79,7 @@ impl SendLog {
             // Short slices: `done()` (a thread that ended without sending)
             // does not notify this condvar.
             let slice = (deadline - now).min(Duration::from_millis(5));
-            calls = self
-                .changed
-                .wait_timeout(calls, slice)
-                .unwrap_or_else(|e| e.into_inner())
-                .0;
+            calls = self.changed.wait_timeout(calls, slice).unwrap_or_else(|e| e.into_inner()).0;
         }
     }
 }
@@ -154,12 +136,7 @@ where
 /// Lets the held threads start one at a time, in `order` (indices into
 /// `handles`), each only after the one before it has called `send` (or
 /// ended). Then lets everyone else go.
-pub fn start_in_order<R>(
-    gate: &StartGate,
-    handles: &[JoinHandle<R>],
-    order: &[usize],
-    log: &SendLog,
-) {
+pub fn start_in_order<R>(gate: &StartGate, handles: &[JoinHandle<R>], order: &[usize], log: &SendLog) {
     for &i in order {
         if !gate.is_ordering() {
             break;
@@ -178,23 +155,14 @@ pub fn start_in_order<R>(
 
 /// For each handle, the order in which its thread was created among the
 /// handles' threads, if the gate saw it created.
-pub fn creation_ranks<R>(
-    gate: &Option<StartGate>,
-    handles: &[JoinHandle<R>],
-) -> Vec<Option<usize>> {
+pub fn creation_ranks<R>(gate: &Option<StartGate>, handles: &[JoinHandle<R>]) -> Vec<Option<usize>> {
     let Some(gate) = gate else {
         return vec![None; handles.len()];
     };
-    let created: Vec<Option<usize>> = handles
-        .iter()
-        .map(|h| gate.creation_index(pthread_id(h)))
-        .collect();
+    let created: Vec<Option<usize>> = handles.iter().map(|h| gate.creation_index(pthread_id(h))).collect();
     let mut known: Vec<usize> = created.iter().flatten().copied().collect();
     known.sort_unstable();
-    created
-        .iter()
-        .map(|c| c.and_then(|c| known.iter().position(|&k| k == c)))
-        .collect()
+    created.iter().map(|c| c.and_then(|c| known.iter().position(|&k| k == c))).collect()
 }
 
 /// The `pthread_t` of a handle's thread, as the gate stores it.
@@ -260,9 +228,7 @@ pub fn check_each_thread_sent_its_own_email(
             ),
         };
         if receipt.email != emails[i].as_bytes() {
-            let owner = emails
-                .iter()
-                .position(|e| e.as_bytes() == receipt.email.as_slice());
+            let owner = emails.iter().position(|e| e.as_bytes() == receipt.email.as_slice());
             if let Some(&Some(r)) = ranks.get(i)
                 && r != i
                 && receipt.email == emails[r].as_bytes()
@@ -312,9 +278,7 @@ pub fn check_each_thread_sent_its_own_email(
         "`send` was called {} times, with {:?}, for users whose emails are {:?} ({situation}). Every \
          user's email must be sent exactly once, by that user's own thread",
         sent.len(),
-        sent.iter()
-            .map(|b| String::from_utf8_lossy(b).into_owned())
-            .collect::<Vec<_>>(),
+        sent.iter().map(|b| String::from_utf8_lossy(b).into_owned()).collect::<Vec<_>>(),
         emails
     );
 }

@@ -88,11 +88,7 @@ pub fn barrier_round<R: Send>(
         });
         let handles: Vec<_> = (0..threads)
             .map(|index| {
-                let worker = Worker {
-                    index,
-                    counter: &counter,
-                    stop: &stop,
-                };
+                let worker = Worker { index, counter: &counter, stop: &stop };
                 let start = &start;
                 s.spawn(move || {
                     start.wait();
@@ -105,10 +101,7 @@ pub fn barrier_round<R: Send>(
         let _ = jostler.join();
         // A worker's panic (say, a poisoned lock unwrapped) reaches the test
         // only now, after the jostler has stopped and the scope can end.
-        joined
-            .into_iter()
-            .map(|r| r.unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
-            .collect()
+        joined.into_iter().map(|r| r.unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
     });
     (counter, results)
 }

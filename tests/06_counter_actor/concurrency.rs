@@ -2,7 +2,8 @@
 //! the handles are gone it ends and leaves no thread behind.
 
 use crate::support::{
-    WHY_THE_OWNER_DID_NOT_END, WHY_VALUE_MISSED, WRONG_FINAL_COUNT, calls, owner_returns, payload_message, spawn_watched,
+    WHY_THE_OWNER_DID_NOT_END, WHY_VALUE_MISSED, WRONG_FINAL_COUNT, calls, owner_returns, payload_message,
+    spawn_watched,
 };
 use counter_actor::spawn_counter;
 use testkit::prelude::*;

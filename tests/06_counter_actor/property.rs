@@ -74,7 +74,9 @@ fn property(what: &str, body: impl FnOnce() + Send + 'static) {
 fn join_owner(owner: JoinHandle<usize>, stuck: &Mutex<Option<String>>) -> Result<Option<usize>, TestCaseError> {
     match run_for(GENEROUS, move || owner.join()) {
         Ended::Returned(Ok(n)) => Ok(Some(n)),
-        Ended::Returned(Err(p)) => Err(TestCaseError::fail(format!("the owner thread panicked: {}", payload_message(p.as_ref())))),
+        Ended::Returned(Err(p)) => {
+            Err(TestCaseError::fail(format!("the owner thread panicked: {}", payload_message(p.as_ref()))))
+        }
         Ended::Panicked(message) => Err(TestCaseError::fail(format!("joining the owner panicked: {message}"))),
         Ended::Stuck => {
             *stuck.lock().unwrap() = Some(format!(

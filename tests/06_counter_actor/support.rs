@@ -143,7 +143,9 @@ pub fn count_and_check(
                 ));
             }
             if v < last_seen {
-                return Err(format!("value() returned {last_seen} and then {v} on the same handle: the count went down"));
+                return Err(format!(
+                    "value() returned {last_seen} and then {v} on the same handle: the count went down"
+                ));
             }
             if v > ceiling {
                 return Err(format!("value() returned {v}, but no more than {ceiling} increments were ever made"));

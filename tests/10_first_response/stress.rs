@@ -121,10 +121,7 @@ fn one_call(round: usize, caller: usize) -> Result<(), String> {
         ));
     }
     if !not_cancelled.is_empty() {
-        return Err(format!(
-            "{what}; first_response returned without cancelling {}",
-            mirrors_named(&not_cancelled)
-        ));
+        return Err(format!("{what}; first_response returned without cancelling {}", mirrors_named(&not_cancelled)));
     }
     Ok(())
 }

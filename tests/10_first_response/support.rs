@@ -29,7 +29,11 @@ pub fn mirror<T>(f: impl FnOnce(&Cancel) -> Result<T, String> + Send + 'static) 
 /// Calls `first_response(mirrors, timeout)` on a helper thread and waits up
 /// to `limit` for it. `Some(outcome)` if it returned. A panic inside the call
 /// reaches the caller of this function.
-pub fn call_within<T: Send + 'static>(limit: Duration, mirrors: Vec<Mirror<T>>, timeout: Duration) -> Option<Outcome<T>> {
+pub fn call_within<T: Send + 'static>(
+    limit: Duration,
+    mirrors: Vec<Mirror<T>>,
+    timeout: Duration,
+) -> Option<Outcome<T>> {
     call_then(limit, mirrors, timeout, || ()).map(|(outcome, ())| outcome)
 }
 
