@@ -8,13 +8,14 @@
 //! in CPU-seconds.
 //!
 //! `--format json` writes one object:
-//! `{"format_version": 1, "runs", "load", "exercises": [{"name", "stub_failed",
+//! `{"format_version": 1, "runs", "mutant_runs", "load", "exercises": [{"name", "stub_failed",
 //! "solution_runs", "solution_passed_runs", "solution_passed_all",
 //! "solution_failures": [{"test", "runs"}], "cpu_seconds", "mutants": [{"name",
 //! "mistake", "runs", "killed_runs", "killed_by": ["<test>", ...]}]}]}`,
 //! where `cpu_seconds` is the CPU time of one full run of the solution's
 //! hidden tests (the mean over the runs) and `killed_by` lists every test that
-//! failed on the mutant in at least one run.
+//! failed on the mutant in at least one run. `--mutant-runs 0` leaves
+//! `mutants` empty.
 
 use crate::check::Sources;
 use crate::compile::{Build, build_hidden_tests};
@@ -35,7 +36,8 @@ pub struct Args {
     /// --mutant-runs says otherwise).
     #[arg(long, default_value_t = 20)]
     pub runs: usize,
-    /// How many times to run each mutant's tests (default: --runs).
+    /// How many times to run each mutant's tests (default: --runs); 0 skips
+    /// the mutants, to measure only how steady the solution is.
     #[arg(long, value_name = "N")]
     pub mutant_runs: Option<usize>,
     /// Do not keep the cores busy while the tests run.
@@ -53,6 +55,7 @@ pub struct Args {
 struct Report {
     format_version: u32,
     runs: usize,
+    mutant_runs: usize,
     load: bool,
     exercises: Vec<ExerciseReport>,
 }
@@ -87,8 +90,8 @@ struct MutantReport {
 
 pub fn run(course: &Course, args: Args) -> Result<i32> {
     let mutant_runs = args.mutant_runs.unwrap_or(args.runs);
-    if args.runs == 0 || mutant_runs == 0 {
-        return Err(crate::exit::Usage("--runs and --mutant-runs must be at least 1".into()).into());
+    if args.runs == 0 {
+        return Err(crate::exit::Usage("--runs must be at least 1".into()).into());
     }
     let jobs = args.jobs.unwrap_or_else(crate::runner::default_jobs);
     let selected: Vec<&Exercise> = if args.exercises.is_empty() {
@@ -100,7 +103,7 @@ pub fn run(course: &Course, args: Args) -> Result<i32> {
     let started = Instant::now();
     let _load = if args.no_load { None } else { Some(LoadGenerator::start()?) };
 
-    let mut report = Report { format_version: 1, runs: args.runs, load: !args.no_load, exercises: Vec::new() };
+    let mut report = Report { format_version: 1, runs: args.runs, mutant_runs, load: !args.no_load, exercises: Vec::new() };
     let mut ok = true;
     for ex in selected {
         if human {
@@ -112,12 +115,12 @@ pub fn run(course: &Course, args: Args) -> Result<i32> {
     }
     if human {
         println!(
-            "\nverify {} in {:.0} s ({} solution run{}, {} per mutant, {}).",
+            "\nverify {} in {:.0} s ({} solution run{}, {}, {}).",
             if ok { "passed" } else { "FAILED" },
             started.elapsed().as_secs_f64(),
             args.runs,
             if args.runs == 1 { "" } else { "s" },
-            mutant_runs,
+            if mutant_runs == 0 { "mutants not run".to_string() } else { format!("{mutant_runs} per mutant") },
             if args.no_load { "no load" } else { "every core kept busy" }
         );
     } else {
@@ -157,7 +160,10 @@ fn verify_exercise(
     }
 
     let mut mutants = Vec::new();
-    for path in mutant_files(course, ex)? {
+    if mutant_runs == 0 && human {
+        println!("  mutants     not run (--mutant-runs 0)");
+    }
+    for path in mutant_files(course, ex)?.into_iter().filter(|_| mutant_runs > 0) {
         let name = path.file_stem().unwrap_or_default().to_string_lossy().into_owned();
         let mistake = mutant_mistake(&path)?;
         let result = run_variant(course, ex, &Sources::Other(path.clone()), mutant_runs, jobs)?;
