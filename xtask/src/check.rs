@@ -142,14 +142,15 @@ pub fn check_exercise(
     }
     // Tests end in any order; the reporter hears them in declaration order.
     let ordered = Mutex::new(InOrder { next: 0, pending: vec![None; names.len()], reporter });
-    let tests = crate::runner::run_tests(course, ex, &binary, &names, jobs, &|i, outcome| {
-        let mut o = ordered.lock().unwrap();
-        o.pending[i] = Some(outcome.clone());
-        while let Some(Some(ready)) = o.pending.get(o.next).cloned() {
-            o.reporter.test_finished(course, ex, &ready);
-            o.next += 1;
-        }
-    })?;
+    let tests =
+        crate::runner::run_tests(course, ex, &binary, &names, jobs, crate::runner::Stop::Never, &|i, outcome| {
+            let mut o = ordered.lock().unwrap();
+            o.pending[i] = Some(outcome.clone());
+            while let Some(Some(ready)) = o.pending.get(o.next).cloned() {
+                o.reporter.test_finished(course, ex, &ready);
+                o.next += 1;
+            }
+        })?;
     let reporter = ordered.into_inner().unwrap().reporter;
     let mut tests = tests;
     for rule in crate::rules::check_rules(course, ex, &src_dir) {

@@ -18,7 +18,7 @@ use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::Path;
 use std::process::{Command, ExitStatus, Stdio};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -28,6 +28,9 @@ pub const OUTPUT_KEEP_BYTES: usize = 32 * 1024;
 /// How long to wait for a stream to close once its test process has ended
 /// (a process the test left behind may hold it open).
 const STREAM_GRACE: Duration = Duration::from_secs(2);
+
+/// How often a running test looks whether its run was called off.
+const CANCEL_POLL: Duration = Duration::from_millis(50);
 
 /// The result file the harness writes; see `tests/testkit/src/harness.rs`.
 #[derive(Deserialize)]
@@ -63,31 +66,55 @@ pub fn list_tests(binary: &Path) -> Result<Vec<String>> {
     Ok(String::from_utf8_lossy(&output.stdout).lines().map(str::to_string).filter(|l| !l.is_empty()).collect())
 }
 
+/// Whether a run of tests goes on after a failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stop {
+    /// Run every test: what `check` and a kill matrix need.
+    Never,
+    /// At the first test that does not pass, start no more and stop the ones
+    /// running: enough to know that a mutant dies, for a fraction of the time
+    /// its hanging tests would cost.
+    AtFirstFailure,
+}
+
 /// Runs every named test in its own process, `jobs` at a time, and calls
-/// `on_done` as each one ends. Returns the outcomes in the order of `names`.
+/// `on_done` as each one ends. Returns the outcomes in the order of `names`;
+/// with [`Stop::AtFirstFailure`], only those of the tests that reached a
+/// verdict (at least one of them failed when any is missing).
 pub fn run_tests(
     course: &Course,
     ex: &Exercise,
     binary: &Path,
     names: &[String],
     jobs: usize,
+    stop: Stop,
     on_done: &(dyn Fn(usize, &TestOutcome) + Sync),
 ) -> Result<Vec<TestOutcome>> {
     let scratch_root = course.work_dir().join("runs").join(&ex.dir);
     let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<Result<TestOutcome>>>> = Mutex::new((0..names.len()).map(|_| None).collect());
+    let cancel = AtomicBool::new(false);
+    let results: Mutex<Vec<Option<Result<Option<TestOutcome>>>>> = Mutex::new((0..names.len()).map(|_| None).collect());
     std::thread::scope(|s| {
         for _ in 0..jobs.max(1).min(names.len().max(1)) {
             s.spawn(|| {
                 loop {
+                    if cancel.load(Ordering::SeqCst) {
+                        break;
+                    }
                     let i = next.fetch_add(1, Ordering::SeqCst);
                     let Some(name) = names.get(i) else { break };
                     let timeout = course.timeout(ex, name);
-                    let outcome = run_one(course, binary, name, timeout, &scratch_root.join(name)).map(|mut o| {
-                        o.weight = course.weight(ex, name);
-                        o
-                    });
-                    if let Ok(o) = &outcome {
+                    let outcome =
+                        run_one(course, binary, name, timeout, &scratch_root.join(name), Some(&cancel)).map(|o| {
+                            o.map(|mut o| {
+                                o.weight = course.weight(ex, name);
+                                o
+                            })
+                        });
+                    if let Ok(Some(o)) = &outcome {
+                        if stop == Stop::AtFirstFailure && o.status != TestStatus::Passed {
+                            cancel.store(true, Ordering::SeqCst);
+                        }
                         on_done(i, o);
                     }
                     results.lock().unwrap()[i] = Some(outcome);
@@ -95,11 +122,26 @@ pub fn run_tests(
             });
         }
     });
-    results.into_inner().unwrap().into_iter().map(|r| r.expect("every test ran")).collect()
+    let mut outcomes = Vec::new();
+    for result in results.into_inner().unwrap() {
+        match result {
+            Some(result) => outcomes.extend(result?),
+            None => assert!(cancel.load(Ordering::SeqCst), "a test was neither run nor cancelled"),
+        }
+    }
+    Ok(outcomes)
 }
 
-/// Runs one hidden test in its own process group and judges it.
-pub fn run_one(course: &Course, binary: &Path, name: &str, timeout: Duration, scratch: &Path) -> Result<TestOutcome> {
+/// Runs one hidden test in its own process group and judges it. Returns
+/// `None` when `cancel` was set while it ran (it was killed, with no verdict).
+pub fn run_one(
+    course: &Course,
+    binary: &Path,
+    name: &str,
+    timeout: Duration,
+    scratch: &Path,
+    cancel: Option<&AtomicBool>,
+) -> Result<Option<TestOutcome>> {
     if scratch.exists() {
         std::fs::remove_dir_all(scratch).with_context(|| format!("cannot clear {}", scratch.display()))?;
     }
@@ -130,11 +172,26 @@ pub fn run_one(course: &Course, binary: &Path, name: &str, timeout: Duration, sc
     let waiter = std::thread::spawn(move || {
         let _ = exit_tx.send(child.wait());
     });
-    let (exit, timed_out) = match exit_rx.recv_timeout(timeout) {
-        Ok(status) => (status.context("lost track of a test process")?, false),
-        Err(_) => {
-            kill_group(pid);
-            (exit_rx.recv().context("lost track of a test process")?.context("lost track of a test process")?, true)
+    let deadline = started + timeout;
+    let (exit, timed_out) = loop {
+        // Wake now and then to see whether the run was called off.
+        let slice = deadline.saturating_duration_since(Instant::now()).min(CANCEL_POLL);
+        match exit_rx.recv_timeout(slice) {
+            Ok(status) => break (status.context("lost track of a test process")?, false),
+            Err(mpsc::RecvTimeoutError::Timeout) if cancel.is_some_and(|c| c.load(Ordering::SeqCst)) => {
+                kill_group(pid);
+                let _ = exit_rx.recv();
+                let _ = waiter.join();
+                return Ok(None);
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) if Instant::now() < deadline => continue,
+            Err(_) => {
+                kill_group(pid);
+                break (
+                    exit_rx.recv().context("lost track of a test process")?.context("lost track of a test process")?,
+                    true,
+                );
+            }
         }
     };
     let duration = started.elapsed();
@@ -147,7 +204,7 @@ pub fn run_one(course: &Course, binary: &Path, name: &str, timeout: Duration, sc
     let report = std::fs::read_to_string(&result_path).ok();
     let mut outcome = judge(course, name, &nonce, report.as_deref(), exit, timed_out, timeout, duration, &stderr);
     outcome.output_bytes = stdout.total_bytes() + stderr.total_bytes();
-    Ok(outcome)
+    Ok(Some(outcome))
 }
 
 fn read_in_background(stream: impl std::io::Read + Send + 'static) -> mpsc::Receiver<BoundedOutput> {

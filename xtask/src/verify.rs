@@ -8,19 +8,24 @@
 //! in CPU-seconds.
 //!
 //! `--format json` writes one object:
-//! `{"format_version": 1, "runs", "mutant_runs", "load", "exercises": [{"name", "stub_failed",
-//! "solution_runs", "solution_passed_runs", "solution_passed_all",
-//! "solution_failures": [{"test", "runs"}], "cpu_seconds", "mutants": [{"name",
-//! "mistake", "runs", "killed_runs", "killed_by": ["<test>", ...]}]}]}`,
+//! `{"format_version": 1, "runs", "mutant_runs", "load", "first_kill", "seconds",
+//! "exercises": [{"name", "stub_failed", "solution_runs", "solution_passed_runs",
+//! "solution_passed_all", "solution_failures": [{"test", "runs", "message"}],
+//! "cpu_seconds", "seconds", "mutants": [{"name", "mistake", "runs", "killed_runs",
+//! "killed_by": ["<test>", ...], "seconds"}]}]}`,
 //! where `cpu_seconds` is the CPU time of one full run of the solution's
 //! hidden tests (the mean over the runs) and `killed_by` lists every test that
-//! failed on the mutant in at least one run. `--mutant-runs 0` leaves
-//! `mutants` empty.
+//! failed on the mutant in at least one run (with `--first-kill`, only the
+//! tests that failed before the run was ended). `seconds` are wall times.
+//! `--mutant-runs 0` leaves `mutants` empty. Every problem (a stub that
+//! passes, a flaky solution, a surviving mutant) is also said in one line,
+//! on stderr with `--format json`.
 
 use crate::check::Sources;
 use crate::compile::{Build, build_hidden_tests};
 use crate::course::{Course, Exercise};
 use crate::outcome::{TestOutcome, TestStatus};
+use crate::runner::Stop;
 use anyhow::{Context, Result, bail};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -49,6 +54,11 @@ pub struct Args {
     /// Test processes to run at once (default: the number of cores).
     #[arg(long, short)]
     pub jobs: Option<usize>,
+    /// End each run of a stub or mutant at its first failing test. It still
+    /// proves every mutant is killed, much faster when mutants hang, but the
+    /// kill matrix then shows only the tests that failed first (CI uses it).
+    #[arg(long)]
+    pub first_kill: bool,
 }
 
 #[derive(Serialize)]
@@ -57,6 +67,8 @@ struct Report {
     runs: usize,
     mutant_runs: usize,
     load: bool,
+    first_kill: bool,
+    seconds: f64,
     exercises: Vec<ExerciseReport>,
 }
 
@@ -69,6 +81,8 @@ struct ExerciseReport {
     solution_passed_all: bool,
     solution_failures: Vec<Failure>,
     cpu_seconds: f64,
+    /// Wall time for the whole exercise: builds, stub, solution and mutants.
+    seconds: f64,
     mutants: Vec<MutantReport>,
 }
 
@@ -86,6 +100,8 @@ struct MutantReport {
     runs: usize,
     killed_runs: usize,
     killed_by: Vec<String>,
+    /// Wall time to build the mutant and run its tests `runs` times.
+    seconds: f64,
 }
 
 pub fn run(course: &Course, args: Args) -> Result<i32> {
@@ -101,44 +117,99 @@ pub fn run(course: &Course, args: Args) -> Result<i32> {
     };
     let human = args.format == crate::check::Format::Human;
     let started = Instant::now();
-    let _load = if args.no_load { None } else { Some(LoadGenerator::start()?) };
+    let load = if args.no_load { None } else { Some(LoadGenerator::start()?) };
+    let plan = Plan {
+        runs: args.runs,
+        mutant_runs,
+        jobs,
+        human,
+        load: load.as_ref(),
+        stop: if args.first_kill { Stop::AtFirstFailure } else { Stop::Never },
+    };
 
-    let mut report = Report { format_version: 1, runs: args.runs, mutant_runs, load: !args.no_load, exercises: Vec::new() };
-    let mut ok = true;
+    let mut report = Report {
+        format_version: 1,
+        runs: args.runs,
+        mutant_runs,
+        load: !args.no_load,
+        first_kill: args.first_kill,
+        seconds: 0.0,
+        exercises: Vec::new(),
+    };
     for ex in selected {
         if human {
             println!("\n── {:02} {} ──", course.number(ex), ex.name);
         }
-        let r = verify_exercise(course, ex, args.runs, mutant_runs, jobs, human)?;
-        ok &= r.stub_failed && r.solution_passed_all && r.mutants.iter().all(|m| m.killed_runs == m.runs);
-        report.exercises.push(r);
+        report.exercises.push(verify_exercise(course, ex, &plan)?);
     }
+    report.seconds = started.elapsed().as_secs_f64();
+    let problems = problems(&report);
     if human {
         println!(
             "\nverify {} in {:.0} s ({} solution run{}, {}, {}).",
-            if ok { "passed" } else { "FAILED" },
-            started.elapsed().as_secs_f64(),
+            if problems.is_empty() { "passed" } else { "FAILED" },
+            report.seconds,
             args.runs,
             if args.runs == 1 { "" } else { "s" },
             if mutant_runs == 0 { "mutants not run".to_string() } else { format!("{mutant_runs} per mutant") },
             if args.no_load { "no load" } else { "every core kept busy" }
         );
+        for p in &problems {
+            println!("  {p}");
+        }
     } else {
         println!("{}", serde_json::to_string_pretty(&report)?);
+        // Said where a person reading the terminal sees it, too.
+        for p in &problems {
+            eprintln!("verify: {p}");
+        }
     }
-    Ok(if ok { crate::exit::OK } else { crate::exit::EXERCISE_FAILED })
+    Ok(if problems.is_empty() { crate::exit::OK } else { crate::exit::EXERCISE_FAILED })
 }
 
-fn verify_exercise(
-    course: &Course,
-    ex: &Exercise,
+/// One line for every way the hidden tests failed to prove themselves.
+fn problems(report: &Report) -> Vec<String> {
+    let mut lines = Vec::new();
+    for ex in &report.exercises {
+        if !ex.stub_failed {
+            lines.push(format!("{}: the stub passes the hidden tests", ex.name));
+        }
+        for f in &ex.solution_failures {
+            lines.push(format!(
+                "{}: the solution is flaky: {} failed in {} of {} runs",
+                ex.name, f.test, f.runs, ex.solution_runs
+            ));
+        }
+        for m in ex.mutants.iter().filter(|m| m.killed_runs < m.runs) {
+            lines.push(format!(
+                "{}: mutant {} survived {} of {} runs ({})",
+                ex.name,
+                m.name,
+                m.runs - m.killed_runs,
+                m.runs,
+                m.mistake
+            ));
+        }
+    }
+    lines
+}
+
+/// How every exercise is verified.
+struct Plan<'l> {
     runs: usize,
     mutant_runs: usize,
     jobs: usize,
     human: bool,
-) -> Result<ExerciseReport> {
+    load: Option<&'l LoadGenerator>,
+    /// For the stub and the mutants; the solution always runs every test.
+    stop: Stop,
+}
+
+fn verify_exercise(course: &Course, ex: &Exercise, plan: &Plan) -> Result<ExerciseReport> {
+    let started = Instant::now();
+    let (runs, mutant_runs, human) = (plan.runs, plan.mutant_runs, plan.human);
     // The stub: one run is enough; it must not pass.
-    let stub = run_variant(course, ex, &Sources::Learner, 1, jobs)?;
+    let stub = run_variant(course, ex, &Sources::Learner, 1, plan, plan.stop)?;
     let stub_failed = stub.failed_runs() == 1;
     if human {
         println!(
@@ -147,12 +218,14 @@ fn verify_exercise(
         );
     }
 
-    let solution = run_variant(course, ex, &Sources::Other(course.solution_dir(ex)), runs, jobs)?;
+    let solution = run_variant(course, ex, &Sources::Other(course.solution_dir(ex)), runs, plan, Stop::Never)?;
     let solution_passed_runs = runs - solution.failed_runs();
     let cpu_seconds = solution.cpu.as_secs_f64() / runs as f64;
     if human {
         println!(
-            "  solution    passed {solution_passed_runs}/{runs} runs; its hidden tests cost {cpu_seconds:.2} CPU-s a run"
+            "  solution    passed {solution_passed_runs}/{runs} runs; its hidden tests cost {cpu_seconds:.2} CPU-s a run \
+             ({:.1} s wall for {runs})",
+            solution.seconds
         );
         for (test, (count, message)) in &solution.failures {
             println!("              FLAKY: {test} failed {count}/{runs}: {}", first_line(message));
@@ -163,19 +236,34 @@ fn verify_exercise(
     if mutant_runs == 0 && human {
         println!("  mutants     not run (--mutant-runs 0)");
     }
-    for path in mutant_files(course, ex)?.into_iter().filter(|_| mutant_runs > 0) {
+    let mutant_paths = if mutant_runs > 0 { mutant_files(course, ex)? } else { Vec::new() };
+    for path in mutant_paths {
         let name = path.file_stem().unwrap_or_default().to_string_lossy().into_owned();
         let mistake = mutant_mistake(&path)?;
-        let result = run_variant(course, ex, &Sources::Other(path.clone()), mutant_runs, jobs)?;
+        let result = run_variant(course, ex, &Sources::Other(path.clone()), mutant_runs, plan, plan.stop)?;
         let killed_runs = result.failed_runs();
         let killed_by: Vec<String> = result.failures.keys().cloned().collect();
         if human {
             let verdict = if killed_runs == mutant_runs { "killed" } else { "SURVIVED" };
-            println!("  mutant      {name}: {verdict} {killed_runs}/{mutant_runs} by {}", killed_by.join(", "));
+            println!(
+                "  mutant      {name}: {verdict} {killed_runs}/{mutant_runs} by {} ({:.1} s)",
+                killed_by.join(", "),
+                result.seconds
+            );
         }
-        mutants.push(MutantReport { name, mistake, runs: mutant_runs, killed_runs, killed_by });
+        mutants.push(MutantReport {
+            name,
+            mistake,
+            runs: mutant_runs,
+            killed_runs,
+            killed_by,
+            seconds: result.seconds,
+        });
     }
     if human && !mutants.is_empty() {
+        if plan.stop == Stop::AtFirstFailure {
+            println!("\n  kill matrix: --first-kill ends each mutant's run at its first failing test");
+        }
         print_kill_matrix(&solution.test_names, &mutants);
     }
     Ok(ExerciseReport {
@@ -190,6 +278,7 @@ fn verify_exercise(
             .map(|(test, (runs, message))| Failure { test, runs, message })
             .collect(),
         cpu_seconds,
+        seconds: started.elapsed().as_secs_f64(),
         mutants,
     })
 }
@@ -203,6 +292,8 @@ struct VariantRuns {
     failures: BTreeMap<String, (usize, String)>,
     /// CPU time of the test processes over all runs.
     cpu: Duration,
+    /// Wall time, build included.
+    seconds: f64,
 }
 
 impl VariantRuns {
@@ -211,9 +302,21 @@ impl VariantRuns {
     }
 }
 
-fn run_variant(course: &Course, ex: &Exercise, sources: &Sources, runs: usize, jobs: usize) -> Result<VariantRuns> {
+fn run_variant(
+    course: &Course,
+    ex: &Exercise,
+    sources: &Sources,
+    runs: usize,
+    plan: &Plan,
+    stop: Stop,
+) -> Result<VariantRuns> {
+    let started = Instant::now();
     let (src_dir, variant) = crate::check::resolve_sources(course, ex, sources)?;
-    let binary = match build_hidden_tests(course, ex, &src_dir, &variant, false, &mut |_| {})? {
+    // The load is for the tests: a build under it only takes longer.
+    let paused = plan.load.map(LoadGenerator::pause);
+    let build = build_hidden_tests(course, ex, &src_dir, &variant, false, &mut |_| {})?;
+    drop(paused);
+    let binary = match build {
         Build::Built { test_binary, .. } => test_binary,
         Build::CompileError { rendered, .. } => {
             if variant == "learner" || variant.starts_with("mutant-") {
@@ -232,10 +335,12 @@ fn run_variant(course: &Course, ex: &Exercise, sources: &Sources, runs: usize, j
         run_failed: Vec::new(),
         failures: BTreeMap::new(),
         cpu: Duration::ZERO,
+        seconds: 0.0,
     };
     for _ in 0..runs {
         let cpu_before = children_cpu();
-        let mut outcomes: Vec<TestOutcome> = crate::runner::run_tests(course, ex, &binary, &hidden, jobs, &|_, _| {})?;
+        let mut outcomes: Vec<TestOutcome> =
+            crate::runner::run_tests(course, ex, &binary, &hidden, plan.jobs, stop, &|_, _| {})?;
         outcomes.extend(rules.iter().cloned());
         result.cpu += children_cpu().saturating_sub(cpu_before);
         let mut failed = false;
@@ -246,6 +351,7 @@ fn run_variant(course: &Course, ex: &Exercise, sources: &Sources, runs: usize, j
         }
         result.run_failed.push(failed);
     }
+    result.seconds = started.elapsed().as_secs_f64();
     Ok(result)
 }
 
@@ -324,6 +430,31 @@ impl LoadGenerator {
             .spawn()
             .context("cannot start the load generator")?;
         Ok(LoadGenerator(child))
+    }
+}
+
+impl LoadGenerator {
+    /// Stops the load until the returned guard is dropped.
+    pub fn pause(&self) -> PausedLoad {
+        signal(self.0.id(), libc::SIGSTOP);
+        PausedLoad(self.0.id())
+    }
+}
+
+/// While it lives, the load generator is stopped.
+pub struct PausedLoad(u32);
+
+impl Drop for PausedLoad {
+    fn drop(&mut self) {
+        signal(self.0, libc::SIGCONT);
+    }
+}
+
+fn signal(pid: u32, sig: libc::c_int) {
+    // SAFETY: plain syscall to our own child, which we have not reaped yet
+    // (the LoadGenerator that owns it is alive), so the pid is still its.
+    unsafe {
+        libc::kill(pid as libc::pid_t, sig);
     }
 }
 

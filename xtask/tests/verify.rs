@@ -32,6 +32,33 @@ fn verify_reports_stub_solution_and_each_mutant_and_fails_on_a_survivor() {
     assert_eq!(rounds_up["mistake"], "rounds up instead of down");
     let shift = by_name("equivalent_shift");
     assert_eq!(shift["killed_runs"], 0);
+    // Without --first-kill every test runs to its verdict, the hang included.
+    let hangs = by_name("breaks_even_and_hangs_on_odd");
+    assert_eq!(hangs["killed_runs"], 2);
+    assert_eq!(hangs["killed_by"], serde_json::json!(["halves_even", "rounds_odd_down"]));
+}
+
+#[test]
+fn first_kill_ends_a_mutant_run_at_its_first_failing_test() {
+    let course = FixtureCourse::new();
+    // Two jobs: both tests start together; `halves_even` fails at once while
+    // `rounds_odd_down` hangs towards its 10 s timeout. Had the run not been
+    // ended, the hang would be reported as a timeout among the killers.
+    let output = course
+        .xtask()
+        .args(["verify", "halve", "--runs", "1", "--no-load", "--first-kill", "--jobs", "2", "--format", "json"])
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["first_kill"], true);
+    let mutants = report["exercises"][0]["mutants"].as_array().unwrap();
+    let hangs = mutants.iter().find(|m| m["name"] == "breaks_even_and_hangs_on_odd").unwrap();
+    assert_eq!(hangs["killed_runs"], 1);
+    assert_eq!(hangs["killed_by"], serde_json::json!(["halves_even"]));
+    // The survivor is still a survivor, and said so on stderr.
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr.contains("halve: mutant equivalent_shift survived 1 of 1 runs"), "{stderr}");
 }
 
 #[test]
@@ -42,4 +69,5 @@ fn verify_in_words_names_the_survivor() {
     assert!(text.contains("equivalent_shift: SURVIVED 0/1"), "{text}");
     assert!(text.contains("rounds_up: killed 1/1"), "{text}");
     assert!(text.contains("verify FAILED"), "{text}");
+    assert!(text.contains("  halve: mutant equivalent_shift survived 1 of 1 runs (a shift, which is the same thing (no test can kill it))"), "{text}");
 }
