@@ -261,10 +261,7 @@ fn verify_exercise(course: &Course, ex: &Exercise, plan: &Plan) -> Result<Exerci
         });
     }
     if human && !mutants.is_empty() {
-        if plan.stop == Stop::AtFirstFailure {
-            println!("\n  kill matrix: --first-kill ends each mutant's run at its first failing test");
-        }
-        print_kill_matrix(&solution.test_names, &mutants);
+        print_kill_matrix(&solution.test_names, &mutants, plan.stop);
     }
     Ok(ExerciseReport {
         name: ex.name.clone(),
@@ -384,10 +381,13 @@ fn first_line(text: &str) -> &str {
     text.lines().next().unwrap_or_default()
 }
 
-fn print_kill_matrix(tests: &[String], mutants: &[MutantReport]) {
+fn print_kill_matrix(tests: &[String], mutants: &[MutantReport], stop: Stop) {
     let width = tests.iter().map(String::len).max().unwrap_or(4);
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "\n  kill matrix (x: the test failed on the mutant in some run)");
+    if stop == Stop::AtFirstFailure {
+        let _ = writeln!(out, "  (--first-kill: each run ended at the mutant's first failing test)");
+    }
     for (i, m) in mutants.iter().enumerate() {
         let _ = writeln!(out, "    m{:<3} {}", i + 1, m.name);
     }
