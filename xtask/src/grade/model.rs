@@ -1,0 +1,122 @@
+//! The grader's one outcome type: what `report.json` holds, and what every
+//! other report (`grades.csv`, `junit.xml`, Gradescope's `results.json`, the
+//! terminal summary) is written from. Shards write it, `merge` reads it back.
+//!
+//! The names are a contract with graders' scripts (issue 5): change them only
+//! with `format_version`.
+
+use serde::{Deserialize, Serialize};
+
+pub const FORMAT_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct GradeReport {
+    pub format_version: u32,
+    pub suite: Suite,
+    pub run: RunInfo,
+    /// In submission id order.
+    pub submissions: Vec<SubmissionResult>,
+}
+
+/// What the submissions were graded against.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Suite {
+    /// The course version (`xtask`'s package version).
+    pub version: String,
+    /// sha256 over every file that decides a grade: the hidden tests, the
+    /// private overlay, `exercises/info.toml`, the stubs, the manifests.
+    pub tests_hash: String,
+    /// The seed every property test uses (fixed per suite version).
+    pub property_seed: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RunInfo {
+    /// RFC 3339, UTC.
+    pub started: String,
+    pub grader_version: String,
+    /// `rustc --version`.
+    pub toolchain: String,
+    pub jobs: usize,
+    /// Each protection layer, and whether it is on here (issue 6 fills this in).
+    pub sandbox: serde_json::Map<String, serde_json::Value>,
+    /// `i/n` when this run graded one shard.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SubmissionStatus {
+    Graded,
+    /// The submission could not be read: `error` says why. Scores 0.
+    Invalid,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SubmissionResult {
+    /// The entry's name without its extension.
+    pub id: String,
+    /// The path it was read from, as given.
+    pub source: String,
+    pub status: SubmissionStatus,
+    pub error: Option<String>,
+    pub score: f64,
+    pub max_score: f64,
+    /// sha256 of the files taken from the submission (empty when invalid).
+    #[serde(default)]
+    pub content_hash: String,
+    pub exercises: Vec<ExerciseResult>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExerciseStatus {
+    Passed,
+    Failed,
+    CompileError,
+    NotSubmitted,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ExerciseResult {
+    /// The exercise's crate name.
+    pub name: String,
+    pub status: ExerciseStatus,
+    pub score: f64,
+    pub max_score: f64,
+    pub tests: Vec<TestResult>,
+    /// The compiler's messages when it did not compile.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compiler_output: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TestStatus {
+    Passed,
+    Failed,
+    TimedOut,
+    Crashed,
+    /// Not run: the exercise was not submitted or did not compile.
+    NotRun,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TestResult {
+    pub name: String,
+    pub status: TestStatus,
+    pub score: f64,
+    pub max_score: f64,
+    pub duration_ms: u64,
+    /// What kind of mistake a failure shows (`null` when it passed).
+    pub category: Option<String>,
+    pub message: String,
+    /// Gradescope's `visible`, `after_due_date`, `after_published` or `hidden`.
+    #[serde(default = "visible")]
+    pub visibility: String,
+}
+
+fn visible() -> String {
+    "visible".to_string()
+}
