@@ -61,11 +61,16 @@ impl Plan {
 
 hidden_tests! {
     fn rounds_with_a_concurrent_producer_stop_exactly_where_they_should() {
-        match within(Duration::from_secs(9), run_rounds) {
+        // Each round has its own deadline; this one only makes sure the
+        // learner reads a message before the harness's 30 s timeout. 300
+        // rounds take well under a second on an idle machine; with four load
+        // generators on two cores the reference solution once took over 9 s
+        // (3 of 200 runs), the budget this used to have.
+        match within(Duration::from_secs(25), run_rounds) {
             Some(Ok(())) => {}
             Some(Err(message)) => panic!("{message}"),
             None => panic!(
-                "{ROUNDS} rounds of {JOBS} short jobs did not finish within 9 s (a correct worker needs well \
+                "{ROUNDS} rounds of {JOBS} short jobs did not finish within 25 s (a correct worker needs well \
                  under a second): in some round worker() never returned, blocked or looping. Each round ends \
                  with a cancel (a message, or a dropped Sender) or with the jobs Sender dropped after the \
                  last job; both must end the call"
