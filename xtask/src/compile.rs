@@ -41,10 +41,25 @@ pub fn build_hidden_tests(
     color: bool,
     progress: &mut dyn FnMut(&str),
 ) -> Result<Build> {
+    build_tests_from(course, ex, src_dir, &course.tests_dir(ex), variant, color, progress)
+}
+
+/// [`build_hidden_tests`] with the test sources taken from `tests_dir` (a
+/// copy of the exercise's tests with a grader's private tests laid over
+/// it). The tests' dependencies still come from the course's own manifest.
+pub fn build_tests_from(
+    course: &Course,
+    ex: &Exercise,
+    src_dir: &Path,
+    tests_dir: &Path,
+    variant: &str,
+    color: bool,
+    progress: &mut dyn FnMut(&str),
+) -> Result<Build> {
     let started = Instant::now();
     let package_dir = course.work_dir().join("packages").join(format!("{}-{variant}", ex.dir));
     std::fs::create_dir_all(&package_dir).with_context(|| format!("cannot create {}", package_dir.display()))?;
-    let manifest = generated_manifest(course, ex, src_dir)?;
+    let manifest = generated_manifest(course, ex, src_dir, tests_dir)?;
     write_if_changed(&package_dir.join("Cargo.toml"), &manifest)?;
     // Start from the course's lock file so every build uses the versions the
     // course was tested with; cargo prunes it to this package's needs.
@@ -165,7 +180,7 @@ fn read_toml(path: &Path) -> Result<Table> {
 }
 
 /// The manifest of the generated package; see the module documentation.
-fn generated_manifest(course: &Course, ex: &Exercise, src_dir: &Path) -> Result<String> {
+fn generated_manifest(course: &Course, ex: &Exercise, src_dir: &Path, test_sources: &Path) -> Result<String> {
     let root_manifest = read_toml(&course.root.join("Cargo.toml"))?;
     let workspace = root_manifest.get("workspace").and_then(Value::as_table);
     let ws_deps = workspace.and_then(|w| w.get("dependencies")).and_then(Value::as_table).cloned().unwrap_or_default();
@@ -218,7 +233,7 @@ fn generated_manifest(course: &Course, ex: &Exercise, src_dir: &Path) -> Result<
     lib.insert("path".into(), path_value(&src_dir.join("lib.rs")));
     let mut test = Table::new();
     test.insert("name".into(), "hidden".into());
-    test.insert("path".into(), path_value(&tests_dir.join(test_main)));
+    test.insert("path".into(), path_value(&test_sources.join(test_main)));
     test.insert("harness".into(), false.into());
 
     let mut manifest = Table::new();

@@ -91,6 +91,12 @@ pub struct TestSettings {
     pub weight: Option<f64>,
     /// Overrides the timeout for this test.
     pub timeout_secs: Option<f64>,
+    /// `grade` runs it this many times (default 1); it passes only if every
+    /// repetition passes. For stress tests whose mistakes show now and then.
+    pub repeat: Option<u32>,
+    /// Who sees it on Gradescope: `visible` (default), `after_due_date`,
+    /// `after_published` or `hidden`.
+    pub visibility: Option<String>,
 }
 
 impl Course {
@@ -168,6 +174,16 @@ impl Course {
         let secs =
             ex.tests.get(test).and_then(|t| t.timeout_secs).or(ex.timeout_secs).unwrap_or(self.defaults.timeout_secs);
         Duration::from_secs_f64(secs.max(0.1))
+    }
+
+    /// How many times `grade` runs a test; it passes only if all pass.
+    pub fn repeat(&self, ex: &Exercise, test: &str) -> u32 {
+        ex.tests.get(test).and_then(|t| t.repeat).unwrap_or(1).max(1)
+    }
+
+    /// Who sees a test's result on Gradescope.
+    pub fn visibility(&self, ex: &Exercise, test: &str) -> String {
+        ex.tests.get(test).and_then(|t| t.visibility.clone()).unwrap_or_else(|| "visible".to_string())
     }
 
     /// The points a hidden test is worth.

@@ -7,10 +7,10 @@ mod check;
 mod compile;
 mod course;
 mod exit;
-#[allow(dead_code)] // being built (issue 5); wired up as `grade` when complete
 mod grade;
 mod hint;
 mod list;
+mod merge;
 mod outcome;
 mod progress;
 mod report;
@@ -51,6 +51,11 @@ enum Task {
     Reset(reset::Args),
     /// Re-check the exercise you are editing every time you save.
     Watch(watch::Args),
+    /// For graders: score many submissions (folders, .zip, .tar.gz) with the
+    /// hidden tests and write gradebook, JUnit and Gradescope reports.
+    Grade(grade::Args),
+    /// For graders: combine the outputs of `grade --shard` runs.
+    Merge(merge::Args),
     /// For course authors: stubs fail, solutions pass N times under load,
     /// every mutant is killed.
     Verify(verify::Args),
@@ -72,17 +77,27 @@ fn main() {
     if let Task::BurnCpu = cli.command {
         verify::burn_cpu();
     }
+    // merge reads reports, not the course.
+    let command = match cli.command {
+        Task::Merge(args) => exit_with(merge::run(args)),
+        other => other,
+    };
     let root = cli.root.unwrap_or_else(course::default_root);
-    let result = course::Course::load(&root).and_then(|course| match cli.command {
+    let result = course::Course::load(&root).and_then(|course| match command {
         Task::Check(args) => check::run(&course, args),
         Task::List(args) => list::run(&course, args),
         Task::Hint(args) => hint::run(&course, args),
         Task::Reset(args) => reset::run(&course, args),
         Task::Watch(args) => watch::run(&course, args),
+        Task::Grade(args) => grade::run(&course, args),
         Task::Verify(args) => verify::run(&course, args),
         Task::Selftest(args) => selftest::run(&course, args),
-        Task::BurnCpu => unreachable!("handled before the course is loaded"),
+        Task::BurnCpu | Task::Merge(_) => unreachable!("handled before the course is loaded"),
     });
+    exit_with(result)
+}
+
+fn exit_with(result: anyhow::Result<i32>) -> ! {
     match result {
         Ok(code) => std::process::exit(code),
         Err(error) => {

@@ -91,6 +91,22 @@ pub fn run_tests(
     on_done: &(dyn Fn(usize, &TestOutcome) + Sync),
 ) -> Result<Vec<TestOutcome>> {
     let scratch_root = course.work_dir().join("runs").join(&ex.dir);
+    run_tests_in(course, ex, binary, names, jobs, stop, &scratch_root, on_done)
+}
+
+/// [`run_tests`] with each test's scratch folder under `scratch_root`, so
+/// that runs of the same exercise at the same time keep apart.
+#[allow(clippy::too_many_arguments)]
+pub fn run_tests_in(
+    course: &Course,
+    ex: &Exercise,
+    binary: &Path,
+    names: &[String],
+    jobs: usize,
+    stop: Stop,
+    scratch_root: &Path,
+    on_done: &(dyn Fn(usize, &TestOutcome) + Sync),
+) -> Result<Vec<TestOutcome>> {
     let next = AtomicUsize::new(0);
     let cancel = AtomicBool::new(false);
     let results: Mutex<Vec<Option<Result<Option<TestOutcome>>>>> = Mutex::new((0..names.len()).map(|_| None).collect());
@@ -150,7 +166,8 @@ pub fn run_one(
     let nonce = fresh_nonce();
 
     let started = Instant::now();
-    let mut child = Command::new(binary)
+    let mut command = Command::new(binary);
+    command
         .arg("--run")
         .arg(name)
         .current_dir(scratch)
@@ -161,9 +178,20 @@ pub fn run_one(
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         // Its own process group, so a timeout kills everything it started.
-        .process_group(0)
-        .spawn()
-        .with_context(|| format!("cannot start {}", binary.display()))?;
+        .process_group(0);
+    // SAFETY: the closure runs in the child between fork and exec and only
+    // makes one async-signal-safe system call. If this runner dies (a grader
+    // killed mid-batch), the test process dies with it instead of running on
+    // unowned.
+    unsafe {
+        command.pre_exec(|| {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) == -1 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let mut child = command.spawn().with_context(|| format!("cannot start {}", binary.display()))?;
     let pid = child.id() as libc::pid_t;
     let stdout = read_in_background(child.stdout.take().expect("piped"));
     let stderr = read_in_background(child.stderr.take().expect("piped"));
@@ -319,7 +347,10 @@ fn judge(
 /// crate, or the standard library called from it).
 fn is_learner_location(course: &Course, location: &str) -> bool {
     let rel = course.relativize(location);
-    !rel.is_empty() && !rel.starts_with("tests/") && !rel.contains("/tests/testkit/")
+    !rel.is_empty()
+        && !rel.starts_with("tests/")
+        && !rel.starts_with(crate::grade::suite::SUITE_DIR)
+        && !rel.contains("/tests/testkit/")
 }
 
 fn explain_failure(course: &Course, message: &str, raw_location: &str, location: &str) -> String {

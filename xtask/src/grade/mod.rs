@@ -1,4 +1,241 @@
 //! `cargo xtask grade`: score many submissions with the hidden tests.
-//! (Being built for issue 5; not yet a command.)
+//!
+//! intake (find and read submissions) → suite (tests + private overlay,
+//! hashed) → engine (build, run, score one submission) → a cached result
+//! per submission under `OUT/results/` → reports (every file in `OUT/`,
+//! all written from one `model::GradeReport`).
 
+pub mod engine;
+pub mod intake;
 pub mod model;
+pub mod reports;
+pub mod shard;
+pub mod suite;
+
+use crate::course::Course;
+use anyhow::{Context, Result};
+use model::{GradeReport, RunInfo, SubmissionResult, SubmissionStatus};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = "\
+Each SUBMISSION is a learner's checkout: a folder, a .zip or a .tar.gz/.tgz with exercises/ at \
+its root or one folder down, or a folder holding many of those. Only exercises/NN_name/src/**/*.rs \
+is read from it.
+
+Writes OUT/report.json, OUT/grades.csv, OUT/junit.xml and OUT/gradescope/<id>/results.json. \
+Each submission's result is kept in OUT/results/ as soon as it is graded: run the same command \
+again after an interruption and only what was unfinished is graded.
+
+Exit status: 0 the batch was graded (whatever the scores), 2 bad command line, 3 the grader \
+itself failed (a submission it could not grade is named in the report).")]
+pub struct Args {
+    /// Submissions: folders, .zip, .tar.gz/.tgz, or folders of them.
+    #[arg(required = true, value_name = "SUBMISSION")]
+    pub submissions: Vec<PathBuf>,
+    /// Where the reports go.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Private tests laid over the hidden ones: DIR/NN_name/*.rs adds or
+    /// replaces files of tests/NN_name/.
+    #[arg(long, value_name = "DIR")]
+    pub tests: Option<PathBuf>,
+    /// Submissions graded at once (default: the number of cores).
+    #[arg(long, short)]
+    pub jobs: Option<usize>,
+    /// Grade only shard I of N (1-based), a deterministic subset.
+    #[arg(long, value_name = "I/N", conflicts_with = "shard_count")]
+    pub shard: Option<String>,
+    /// Grade one of N shards, the index read from JOB_COMPLETION_INDEX
+    /// (Kubernetes) or SLURM_ARRAY_TASK_ID (minus SLURM_ARRAY_TASK_MIN).
+    #[arg(long, value_name = "N")]
+    pub shard_count: Option<usize>,
+}
+
+/// What `OUT/results/<id>.json` holds: a result and what it was graded from.
+#[derive(Serialize, Deserialize)]
+struct CachedResult {
+    content_hash: String,
+    suite_hash: String,
+    result: SubmissionResult,
+}
+
+pub fn run(course: &Course, args: Args) -> Result<i32> {
+    let jobs = args.jobs.unwrap_or_else(crate::runner::default_jobs).max(1);
+    let shard = shard::Shard::from_args(args.shard.as_deref(), args.shard_count)?;
+    let started = now_rfc3339();
+    let candidates = intake::discover(&args.submissions).map_err(|e| crate::exit::Usage(format!("{e:#}")))?;
+    let all_ids: Vec<String> = candidates.iter().map(|c| c.id.clone()).collect();
+    let mine: Vec<intake::Candidate> =
+        candidates.into_iter().enumerate().filter(|(i, _)| shard.includes(*i)).map(|(_, c)| c).collect();
+
+    eprintln!("preparing the suite (the hidden tests{})", if args.tests.is_some() { " and --tests" } else { "" });
+    let suite = suite::prepare(course, args.tests.as_deref())?;
+    let results_dir = args.out.join("results");
+    std::fs::create_dir_all(&results_dir).with_context(|| format!("cannot create {}", results_dir.display()))?;
+    let staging = course.work_dir().join("grade/staging");
+
+    let bar = progress_bar(mine.len() as u64);
+    let next = AtomicUsize::new(0);
+    let graded: Mutex<Vec<SubmissionResult>> = Mutex::new(Vec::new());
+    let grader_failures: Mutex<Vec<String>> = Mutex::new(Vec::new());
+    let reused = AtomicUsize::new(0);
+    std::thread::scope(|s| {
+        for slot in 0..jobs.min(mine.len().max(1)) {
+            let (mine, suite, staging, results_dir) = (&mine, &suite, &staging, &results_dir);
+            let (next, graded, grader_failures, reused, bar) = (&next, &graded, &grader_failures, &reused, &bar);
+            s.spawn(move || {
+                loop {
+                    let i = next.fetch_add(1, Ordering::SeqCst);
+                    let Some(candidate) = mine.get(i) else { break };
+                    bar.set_message(candidate.id.clone());
+                    let result = grade_one(course, suite, candidate, staging, results_dir, slot, reused);
+                    let result = result.unwrap_or_else(|e| {
+                        let error = format!("the grader failed on this submission (not the learner's fault): {e:#}");
+                        grader_failures.lock().unwrap().push(format!("{}: {error}", candidate.id));
+                        invalid(candidate, error)
+                    });
+                    graded.lock().unwrap().push(result);
+                    bar.inc(1);
+                }
+            });
+        }
+    });
+    bar.finish_and_clear();
+
+    let mut submissions = graded.into_inner().unwrap();
+    submissions.sort_by(|a, b| a.id.cmp(&b.id));
+    let report = GradeReport {
+        format_version: model::FORMAT_VERSION,
+        suite: model::Suite {
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            tests_hash: suite.hash.clone(),
+            property_seed: suite.property_seed.clone(),
+        },
+        run: RunInfo {
+            started,
+            grader_version: env!("CARGO_PKG_VERSION").to_string(),
+            toolchain: toolchain(),
+            jobs,
+            sandbox: sandbox_layers(),
+            shard: shard.label(),
+            candidates: all_ids,
+        },
+        submissions,
+    };
+    reports::write_all(&report, &args.out)?;
+    print!("{}", reports::summary_table(&report));
+    let reused = reused.into_inner();
+    println!(
+        "graded {} submission{} ({} from earlier runs); reports in {}",
+        report.submissions.len(),
+        if report.submissions.len() == 1 { "" } else { "s" },
+        reused,
+        args.out.display()
+    );
+    let failures = grader_failures.into_inner().unwrap();
+    for f in &failures {
+        eprintln!("error: {f}");
+    }
+    Ok(if failures.is_empty() { crate::exit::OK } else { crate::exit::INTERNAL })
+}
+
+/// Unpacks, grades and keeps one submission, or reuses what an earlier run
+/// kept for the same contents and suite.
+fn grade_one(
+    course: &Course,
+    suite: &suite::Suite,
+    candidate: &intake::Candidate,
+    staging: &Path,
+    results_dir: &Path,
+    slot: usize,
+    reused: &AtomicUsize,
+) -> Result<SubmissionResult> {
+    let source = candidate.source.to_string_lossy().into_owned();
+    let dirs: Vec<String> = course.exercises.iter().map(|e| e.dir.clone()).collect();
+    let unpacked = match intake::unpack(candidate, &dirs, staging)? {
+        Ok(u) => u,
+        Err(invalid_submission) => return Ok(invalid(candidate, invalid_submission.0)),
+    };
+    let cache_path = results_dir.join(format!("{}.json", candidate.id));
+    if let Ok(text) = std::fs::read_to_string(&cache_path)
+        && let Ok(cached) = serde_json::from_str::<CachedResult>(&text)
+        && cached.content_hash == unpacked.content_hash
+        && cached.suite_hash == suite.hash
+    {
+        reused.fetch_add(1, Ordering::SeqCst);
+        let mut result = cached.result;
+        result.source = source;
+        return Ok(result);
+    }
+    let result = engine::grade(course, suite, &unpacked, &source, slot)?;
+    let cached = CachedResult { content_hash: unpacked.content_hash.clone(), suite_hash: suite.hash.clone(), result };
+    reports::write_atomic(&cache_path, serde_json::to_string_pretty(&cached)?.as_bytes())?;
+    let _ = std::fs::remove_dir_all(&unpacked.root);
+    Ok(cached.result)
+}
+
+fn invalid(candidate: &intake::Candidate, error: String) -> SubmissionResult {
+    SubmissionResult {
+        id: candidate.id.clone(),
+        source: candidate.source.to_string_lossy().into_owned(),
+        status: SubmissionStatus::Invalid,
+        error: Some(error),
+        score: 0.0,
+        max_score: 0.0,
+        content_hash: String::new(),
+        seconds: 0.0,
+        exercises: Vec::new(),
+    }
+}
+
+fn progress_bar(len: u64) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::with_draw_target(Some(len), indicatif::ProgressDrawTarget::stderr());
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{spinner} grading [{bar:30}] {pos}/{len} {elapsed_precise} eta {eta} {msg}",
+    ) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    bar
+}
+
+fn toolchain() -> String {
+    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    std::process::Command::new(rustc)
+        .arg("--version")
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_else(|| "unknown".to_string())
+}
+
+/// The protection layers in force (issue 6 adds more): today, a process
+/// group per test killed at its timeout, and output kept within a bound.
+fn sandbox_layers() -> serde_json::Map<String, serde_json::Value> {
+    let mut m = serde_json::Map::new();
+    m.insert("process_per_test".into(), true.into());
+    m.insert("timeout_kills_process_group".into(), true.into());
+    m.insert("output_bounded".into(), true.into());
+    m.insert("submission_manifests_ignored".into(), true.into());
+    m
+}
+
+fn now_rfc3339() -> String {
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+}

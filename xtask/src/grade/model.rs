@@ -43,6 +43,10 @@ pub struct RunInfo {
     /// `i/n` when this run graded one shard.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shard: Option<String>,
+    /// Every submission id the command line named, in every shard: `merge`
+    /// names those no shard graded.
+    #[serde(default)]
+    pub candidates: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -66,6 +70,9 @@ pub struct SubmissionResult {
     /// sha256 of the files taken from the submission (empty when invalid).
     #[serde(default)]
     pub content_hash: String,
+    /// Wall time to grade it (builds and tests), when it was graded.
+    #[serde(default)]
+    pub seconds: f64,
     pub exercises: Vec<ExerciseResult>,
 }
 
@@ -86,6 +93,9 @@ pub struct ExerciseResult {
     pub score: f64,
     pub max_score: f64,
     pub tests: Vec<TestResult>,
+    /// Wall time of its build, in milliseconds (0 when not built).
+    #[serde(default)]
+    pub build_ms: u64,
     /// The compiler's messages when it did not compile.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub compiler_output: Option<String>,

@@ -1,0 +1,172 @@
+//! The suite a batch is graded against: each exercise's hidden tests with
+//! the grader's private overlay laid over them, and one hash over everything
+//! that decides a grade, so that a cached result is reused only when nothing
+//! that could change it has changed.
+
+use crate::course::{Course, Exercise};
+use anyhow::{Context, Result, bail};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Where merged test sources live, relative to the course root. Panics in
+/// files under it are the tests', not the learner's.
+pub const SUITE_DIR: &str = "target/threadwork/grade/suite/";
+
+pub struct Suite {
+    /// Per exercise dir: the folder whose `main.rs` is built as the tests.
+    pub test_dirs: BTreeMap<String, PathBuf>,
+    pub hash: String,
+    pub property_seed: String,
+    /// Per exercise dir: every test it is graded with (hidden, then rules),
+    /// from a build against the stub, so that an exercise that is not
+    /// submitted or does not compile still lists what it missed.
+    pub tests: BTreeMap<String, Vec<String>>,
+}
+
+/// Copies each exercise's tests (without `mutants/`) under [`SUITE_DIR`],
+/// lays `overlay/NN_name/**` over them, and hashes the result with the
+/// course files that decide grades.
+pub fn prepare(course: &Course, overlay: Option<&Path>) -> Result<Suite> {
+    if let Some(dir) = overlay
+        && !dir.is_dir()
+    {
+        bail!("--tests {}: no such folder", dir.display());
+    }
+    let root = course.root.join(SUITE_DIR);
+    let mut hasher = Sha256::new();
+    hasher.update(env!("CARGO_PKG_VERSION").as_bytes());
+    let mut test_dirs = BTreeMap::new();
+    for ex in &course.exercises {
+        let merged = root.join(&ex.dir);
+        if merged.exists() {
+            std::fs::remove_dir_all(&merged).with_context(|| format!("cannot clear {}", merged.display()))?;
+        }
+        copy_rs_tree(&course.tests_dir(ex), &merged, true)?;
+        if let Some(overlay) = overlay {
+            let extra = overlay.join(&ex.dir);
+            if extra.is_dir() {
+                copy_rs_tree(&extra, &merged, false)?;
+            }
+        }
+        hash_tree(&mut hasher, &format!("suite/{}", ex.dir), &merged)?;
+        test_dirs.insert(ex.dir.clone(), merged);
+        hash_exercise_files(&mut hasher, course, ex)?;
+    }
+    for shared in ["exercises/info.toml", "Cargo.toml", "Cargo.lock"] {
+        hash_file(&mut hasher, shared, &course.root.join(shared))?;
+    }
+    hash_tree(&mut hasher, "tests/testkit", &course.root.join("tests/testkit/src"))?;
+    hash_file(&mut hasher, "tests/testkit/Cargo.toml", &course.root.join("tests/testkit/Cargo.toml"))?;
+    let mut tests = BTreeMap::new();
+    for ex in &course.exercises {
+        let stub = course.exercise_dir(ex).join("src");
+        let binary = match crate::compile::build_tests_from(
+            course,
+            ex,
+            &stub,
+            &test_dirs[&ex.dir],
+            "grade-suite",
+            false,
+            &mut |_| {},
+        )? {
+            crate::compile::Build::Built { test_binary, .. } => test_binary,
+            crate::compile::Build::CompileError { rendered, .. } => {
+                bail!("the tests of {} do not compile against its stub (with --tests?):\n{rendered}", ex.name)
+            }
+        };
+        let mut names = crate::runner::list_tests(&binary)?;
+        names.extend(crate::rules::check_rules(course, ex, &stub).into_iter().map(|r| r.name));
+        tests.insert(ex.dir.clone(), names);
+    }
+    Ok(Suite {
+        test_dirs,
+        hash: hex(&hasher.finalize()),
+        property_seed: property_seed(course).unwrap_or_else(|| "unknown".to_string()),
+        tests,
+    })
+}
+
+/// The stub and manifests of an exercise decide `not_submitted` and the build.
+fn hash_exercise_files(hasher: &mut Sha256, course: &Course, ex: &Exercise) -> Result<()> {
+    let dir = course.exercise_dir(ex);
+    hash_file(hasher, &format!("{}/Cargo.toml", ex.dir), &dir.join("Cargo.toml"))?;
+    hash_file(hasher, &format!("tests/{}/Cargo.toml", ex.dir), &course.tests_dir(ex).join("Cargo.toml"))?;
+    hash_tree(hasher, &format!("{}/src", ex.dir), &dir.join("src"))
+}
+
+/// Copies every `.rs` file under `from` to `to`, keeping the layout.
+fn copy_rs_tree(from: &Path, to: &Path, skip_mutants: bool) -> Result<()> {
+    for file in rs_files(from)? {
+        let rel = file.strip_prefix(from).expect("listed under from");
+        if skip_mutants && rel.starts_with("mutants") {
+            continue;
+        }
+        let dest = to.join(rel);
+        if let Some(parent) = dest.parent() {
+            std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+        }
+        std::fs::copy(&file, &dest).with_context(|| format!("cannot copy {}", file.display()))?;
+    }
+    Ok(())
+}
+
+/// Every `.rs` file under `dir`, sorted (symbolic links are not followed).
+pub fn rs_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(d) = pending.pop() {
+        let entries = match std::fs::read_dir(&d) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", d.display())),
+        };
+        for entry in entries {
+            let entry = entry.with_context(|| format!("cannot read {}", d.display()))?;
+            let kind = entry.file_type()?;
+            let path = entry.path();
+            if kind.is_dir() {
+                pending.push(path);
+            } else if kind.is_file() && path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+fn hash_tree(hasher: &mut Sha256, label: &str, dir: &Path) -> Result<()> {
+    for file in rs_files(dir)? {
+        let rel = file.strip_prefix(dir).expect("listed under dir");
+        hash_file(hasher, &format!("{label}/{}", rel.display()), &file)?;
+    }
+    Ok(())
+}
+
+fn hash_file(hasher: &mut Sha256, label: &str, path: &Path) -> Result<()> {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+    };
+    hasher.update(label.as_bytes());
+    hasher.update([0]);
+    hasher.update((bytes.len() as u64).to_le_bytes());
+    hasher.update(&bytes);
+    Ok(())
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The testkit's `SUITE_SEED`, as written in its source: every property test
+/// derives its seed from it and the test's name, so it is what makes property
+/// verdicts repeatable, and graders record it.
+fn property_seed(course: &Course) -> Option<String> {
+    let text = std::fs::read_to_string(course.root.join("tests/testkit/src/property.rs")).ok()?;
+    let line = text.lines().find(|l| l.trim_start().starts_with("pub const SUITE_SEED"))?;
+    let value = line.split('=').nth(1)?.trim().trim_end_matches(';').trim();
+    Some(value.to_string())
+}

@@ -1,0 +1,281 @@
+//! `grade` and `merge` on the fixture course (its `good` and `halve`
+//! exercises): scores, bad archives, a batch killed and resumed, and shards
+//! merged. What issue 5's "Done when" asks, at a size CI can afford; the
+//! same on the real course is `grade_real_course.rs`.
+
+mod support;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+use support::FixtureCourse;
+
+/// The fixture course without the exercises that exist to misbehave under
+/// `check` (`mixed` hangs and floods; `broken` does not compile).
+fn grading_course() -> FixtureCourse {
+    let course = FixtureCourse::new();
+    let info = course.path().join("exercises/info.toml");
+    let text = std::fs::read_to_string(&info).unwrap();
+    let mut table: toml::Table = text.parse().unwrap();
+    let exercises = table["exercise"].as_array_mut().unwrap();
+    exercises.retain(|e| !matches!(e["name"].as_str(), Some("mixed" | "broken")));
+    std::fs::write(&info, toml::to_string(&table).unwrap()).unwrap();
+    course
+}
+
+const HALVE_SOLUTION: &str = "pub fn halve(x: u32) -> u32 { x / 2 }\n";
+const HALVE_ROUNDS_UP: &str = "pub fn halve(x: u32) -> u32 { x.div_ceil(2) }\n";
+const GOOD_WITH_VEC: &str = "pub fn double(x: u32) -> u32 { vec![x, x].iter().sum() }\n";
+const GOOD_OTHER_STYLE: &str = "pub fn double(x: u32) -> u32 { x + x }\n";
+
+/// A learner's checkout: `exercises/NN/src/lib.rs` for each given exercise,
+/// plus a manifest and a build script that must be ignored.
+fn checkout(dir: &Path, files: &[(&str, &str)]) {
+    for (ex, text) in files {
+        let src = dir.join("exercises").join(ex).join("src");
+        std::fs::create_dir_all(&src).unwrap();
+        std::fs::write(src.join("lib.rs"), text).unwrap();
+        std::fs::write(
+            dir.join("exercises").join(ex).join("Cargo.toml"),
+            "[package]\nname = \"evil\"\nbuild = \"build.rs\"\n",
+        )
+        .unwrap();
+        std::fs::write(dir.join("exercises").join(ex).join("build.rs"), "fn main() { panic!(\"ran\") }\n").unwrap();
+    }
+}
+
+fn zip_of(dir: &Path, zip_path: &Path, prefix: &str) {
+    let file = std::fs::File::create(zip_path).unwrap();
+    let mut zip = zip::ZipWriter::new(file);
+    let options = zip::write::SimpleFileOptions::default();
+    for entry in walk(dir) {
+        let rel = entry.strip_prefix(dir).unwrap().to_string_lossy().into_owned();
+        zip.start_file(format!("{prefix}{rel}"), options).unwrap();
+        zip.write_all(&std::fs::read(&entry).unwrap()).unwrap();
+    }
+    zip.finish().unwrap();
+}
+
+fn tgz_of(dir: &Path, path: &Path) {
+    let file = std::fs::File::create(path).unwrap();
+    let mut tar = tar::Builder::new(flate2::write::GzEncoder::new(file, flate2::Compression::fast()));
+    tar.append_dir_all(".", dir).unwrap();
+    tar.into_inner().unwrap().finish().unwrap();
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out.sort();
+    out
+}
+
+/// A folder of submissions in every container the grader reads.
+fn batch(root: &Path) -> PathBuf {
+    let batch = root.join("batch");
+    std::fs::create_dir_all(&batch).unwrap();
+    let work = root.join("work");
+    // A correct answer in two styles, as a folder.
+    checkout(&batch.join("alice"), &[("04_halve", HALVE_SOLUTION), ("03_good", GOOD_OTHER_STYLE)]);
+    // A mutant, as a .tar.gz.
+    checkout(&work.join("bob"), &[("04_halve", HALVE_ROUNDS_UP)]);
+    tgz_of(&work.join("bob"), &batch.join("bob.tgz"));
+    // Breaks a rule, as a .zip with the checkout one folder down.
+    checkout(&work.join("carol"), &[("04_halve", HALVE_SOLUTION), ("03_good", GOOD_WITH_VEC)]);
+    zip_of(&work.join("carol"), &batch.join("carol.zip"), "threadwork-main/");
+    // Nothing changed: the stub of halve and of good.
+    checkout(&work.join("dave"), &[]);
+    std::fs::create_dir_all(work.join("dave/exercises")).unwrap();
+    tgz_of(&work.join("dave"), &batch.join("dave.tar.gz"));
+    batch
+}
+
+fn read_json(path: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))).unwrap()
+}
+
+fn submission<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    report["submissions"].as_array().unwrap().iter().find(|s| s["id"] == id).unwrap_or_else(|| panic!("no {id}"))
+}
+
+fn exercise<'a>(sub: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    sub["exercises"].as_array().unwrap().iter().find(|e| e["name"] == name).unwrap()
+}
+
+#[test]
+fn a_batch_is_scored_and_reported_and_bad_archives_are_invalid() {
+    let course = grading_course();
+    let tmp = tempfile::tempdir().unwrap();
+    let batch = batch(tmp.path());
+    std::fs::write(batch.join("truncated.zip"), &std::fs::read(batch.join("carol.zip")).unwrap()[..60]).unwrap();
+    {
+        let file = std::fs::File::create(batch.join("escaper.zip")).unwrap();
+        let mut zip = zip::ZipWriter::new(file);
+        zip.start_file("../../exercises/04_halve/src/lib.rs", zip::write::SimpleFileOptions::default()).unwrap();
+        zip.write_all(HALVE_SOLUTION.as_bytes()).unwrap();
+        zip.finish().unwrap();
+    }
+    let out = tmp.path().join("out");
+    let output = course.xtask().arg("grade").arg(&batch).arg("--out").arg(&out).output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+
+    let report = read_json(&out.join("report.json"));
+    assert_eq!(report["format_version"], 1);
+    assert!(report["suite"]["tests_hash"].as_str().unwrap().len() == 64);
+    for key in ["started", "grader_version", "toolchain", "jobs", "sandbox"] {
+        assert!(!report["run"][key].is_null(), "run.{key}");
+    }
+
+    let alice = submission(&report, "alice");
+    assert_eq!(alice["status"], "graded");
+    assert_eq!(alice["score"], alice["max_score"], "a correct answer gets full marks: {alice}");
+    assert_eq!(exercise(alice, "halve")["status"], "passed");
+
+    let bob = submission(&report, "bob");
+    let bob_halve = exercise(bob, "halve");
+    assert_eq!(bob_halve["status"], "failed");
+    assert!(bob_halve["score"].as_f64().unwrap() < bob_halve["max_score"].as_f64().unwrap());
+    let failed = bob_halve["tests"].as_array().unwrap().iter().find(|t| t["name"] == "rounds_odd_down").unwrap();
+    assert_eq!(failed["status"], "failed");
+    assert_eq!(failed["score"], 0.0);
+    assert!(!failed["category"].is_null());
+    assert!(failed["message"].as_str().unwrap().contains("halving rounds down"), "{failed}");
+    assert_eq!(exercise(bob, "good")["status"], "not_submitted");
+
+    let carol = submission(&report, "carol");
+    let good = exercise(carol, "good");
+    assert_eq!(good["status"], "failed", "the rule against Vec fails it: {good}");
+    let rule = good["tests"].as_array().unwrap().iter().find(|t| t["name"] == "rule_no_vec").unwrap();
+    assert_eq!(rule["status"], "failed");
+    assert_eq!(exercise(carol, "halve")["status"], "passed");
+
+    let dave = submission(&report, "dave");
+    assert_eq!(dave["score"], 0.0);
+    for ex in dave["exercises"].as_array().unwrap() {
+        assert_eq!(ex["status"], "not_submitted");
+        assert!(ex["tests"].as_array().unwrap().iter().all(|t| t["status"] == "not_run"));
+    }
+
+    for bad in ["truncated", "escaper"] {
+        let s = submission(&report, bad);
+        assert_eq!(s["status"], "invalid", "{s}");
+        assert!(!s["error"].as_str().unwrap_or_default().is_empty(), "{s}");
+        assert_eq!(s["score"], 0.0);
+    }
+    assert!(!tmp.path().join("exercises").exists(), "an escaping entry was written outside");
+
+    let csv = std::fs::read_to_string(out.join("grades.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 1 + 6, "{csv}");
+    assert!(out.join("junit.xml").is_file());
+    let gradescope = read_json(&out.join("gradescope/alice/results.json"));
+    assert_eq!(gradescope["score"], alice["score"]);
+    assert!(gradescope["tests"].as_array().unwrap().iter().all(|t| t["status"] == "passed"));
+
+    // The same batch again, from scratch: the same scores.
+    let again = tmp.path().join("again");
+    let output = course.xtask().arg("grade").arg(&batch).arg("--out").arg(&again).output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(std::fs::read_to_string(again.join("grades.csv")).unwrap(), csv);
+}
+
+#[test]
+fn a_batch_killed_midway_regrades_only_what_was_unfinished() {
+    let course = grading_course();
+    let tmp = tempfile::tempdir().unwrap();
+    let batch = tmp.path().join("batch");
+    // `a` is quick; `b` hangs in rounds_odd_down until its 10 s timeout, so
+    // the grader is certainly still at work on it when it is killed.
+    checkout(&batch.join("a"), &[("04_halve", HALVE_SOLUTION)]);
+    let hangs = "pub fn halve(x: u32) -> u32 { while x % 2 == 1 { std::thread::park(); } x / 2 }\n";
+    checkout(&batch.join("b"), &[("04_halve", hangs)]);
+    checkout(&batch.join("c"), &[("04_halve", HALVE_ROUNDS_UP)]);
+    let out = tmp.path().join("out");
+
+    let mut first = std::process::Command::new(env!("CARGO_BIN_EXE_xtask"));
+    first
+        .arg("--root")
+        .arg(course.path())
+        .env("THREADWORK_TARGET_DIR", support::course_root().join("target/threadwork/target"));
+    let mut child = first
+        .arg("grade")
+        .arg(&batch)
+        .arg("--out")
+        .arg(&out)
+        .args(["--jobs", "1"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let kept = out.join("results/a.json");
+    let deadline = Instant::now() + Duration::from_secs(300);
+    while !kept.exists() {
+        assert!(Instant::now() < deadline, "the grader never finished a");
+        assert!(child.try_wait().unwrap().is_none(), "the grader ended before it was killed");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let a_before = std::fs::read(&kept).unwrap();
+    assert!(!out.join("results/b.json").exists(), "b cannot be finished: it waits for a 10 s timeout");
+    assert!(!out.join("report.json").exists());
+
+    let output = course.xtask().arg("grade").arg(&batch).arg("--out").arg(&out).output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("graded 3 submissions (1 from earlier runs)"), "{stdout}");
+    assert_eq!(std::fs::read(&kept).unwrap(), a_before, "a was not graded again");
+    let report = read_json(&out.join("report.json"));
+    let b_halve = exercise(submission(&report, "b"), "halve");
+    let hung = b_halve["tests"].as_array().unwrap().iter().find(|t| t["name"] == "rounds_odd_down").unwrap();
+    assert_eq!(hung["status"], "timed_out");
+    assert_eq!(exercise(submission(&report, "a"), "halve")["status"], "passed");
+}
+
+#[test]
+fn three_shards_merged_give_the_grades_of_one_run() {
+    let course = grading_course();
+    let tmp = tempfile::tempdir().unwrap();
+    let batch = batch(tmp.path());
+    let whole = tmp.path().join("whole");
+    let output = course.xtask().arg("grade").arg(&batch).arg("--out").arg(&whole).output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+
+    let mut shard_dirs = Vec::new();
+    for i in 1..=3 {
+        let dir = tmp.path().join(format!("shard{i}"));
+        let mut cmd = course.xtask();
+        cmd.arg("grade").arg(&batch).arg("--out").arg(&dir);
+        // One shard takes its index from the environment, as a Kubernetes
+        // Indexed Job would give it.
+        if i == 2 {
+            cmd.args(["--shard-count", "3"]).env("JOB_COMPLETION_INDEX", "1");
+        } else {
+            cmd.arg("--shard").arg(format!("{i}/3"));
+        }
+        let output = cmd.output().unwrap();
+        assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+        shard_dirs.push(dir);
+    }
+    let merged = tmp.path().join("merged");
+    let output = course.xtask().arg("merge").args(&shard_dirs).arg("--out").arg(&merged).output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(
+        std::fs::read_to_string(merged.join("grades.csv")).unwrap(),
+        std::fs::read_to_string(whole.join("grades.csv")).unwrap()
+    );
+
+    // A shard missing from the merge: its submissions are named.
+    let partial = tmp.path().join("partial");
+    let output = course.xtask().arg("merge").args(&shard_dirs[..2]).arg("--out").arg(&partial).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("graded by no shard"), "{stderr}");
+}
