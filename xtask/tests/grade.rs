@@ -279,3 +279,57 @@ fn three_shards_merged_give_the_grades_of_one_run() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("graded by no shard"), "{stderr}");
 }
+
+#[test]
+fn private_tests_are_laid_over_the_hidden_ones() {
+    let course = grading_course();
+    let tmp = tempfile::tempdir().unwrap();
+    let batch = tmp.path().join("batch");
+    checkout(&batch.join("alice"), &[("04_halve", HALVE_SOLUTION)]);
+    // Rounds up only above 1000: the hidden tests cannot tell, a private one can.
+    let big_only = "pub fn halve(x: u32) -> u32 { if x > 1000 { x.div_ceil(2) } else { x / 2 } }\n";
+    checkout(&batch.join("mallory"), &[("04_halve", big_only)]);
+    // The overlay replaces main.rs (to declare its module) and adds a file.
+    let private = tmp.path().join("private/04_halve");
+    std::fs::create_dir_all(&private).unwrap();
+    let main = std::fs::read_to_string(course.path().join("tests/04_halve/main.rs")).unwrap();
+    let main = main.replace(
+        "fn main() {\n    testkit::main(&[TESTS])",
+        "mod private;\n\nfn main() {\n    testkit::main(&[TESTS, private::TESTS])",
+    );
+    assert!(main.contains("private::TESTS"), "the fixture's main.rs changed shape:\n{main}");
+    std::fs::write(private.join("main.rs"), main).unwrap();
+    std::fs::write(
+        private.join("private.rs"),
+        "use testkit::prelude::*;\n\nhidden_tests! {\n    fn halves_a_large_odd_number() {\n        assert_eq!(halve::halve(2001), 1000);\n    }\n}\n",
+    )
+    .unwrap();
+
+    let plain = tmp.path().join("plain");
+    let output = course.xtask().arg("grade").arg(&batch).arg("--out").arg(&plain).output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    let with = tmp.path().join("with");
+    let output = course
+        .xtask()
+        .arg("grade")
+        .arg(&batch)
+        .arg("--out")
+        .arg(&with)
+        .arg("--tests")
+        .arg(tmp.path().join("private"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+
+    let plain = read_json(&plain.join("report.json"));
+    let with = read_json(&with.join("report.json"));
+    assert_ne!(plain["suite"]["tests_hash"], with["suite"]["tests_hash"], "the overlay is part of the suite");
+    assert_eq!(exercise(submission(&plain, "mallory"), "halve")["status"], "passed");
+    let mallory = exercise(submission(&with, "mallory"), "halve");
+    let private_test =
+        mallory["tests"].as_array().unwrap().iter().find(|t| t["name"] == "halves_a_large_odd_number").unwrap();
+    assert_eq!(private_test["status"], "failed", "{mallory}");
+    let alice = exercise(submission(&with, "alice"), "halve");
+    assert_eq!(alice["status"], "passed");
+    assert_eq!(alice["tests"].as_array().unwrap().len(), 3, "two hidden tests and the private one: {alice}");
+}
