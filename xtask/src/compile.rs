@@ -69,6 +69,14 @@ pub fn build_tests_from(
         write_if_changed(&package_dir.join("Cargo.lock"), &lock)?;
     }
 
+    // Every variant of an exercise is a package of the same name and version
+    // in its own one-package workspace, so cargo gives them all the same
+    // artifact names in the shared target folder: building one variant
+    // overwrites the test binary of another. Builds therefore hold a lock
+    // (across processes: a grader, a verify and a check may share a course)
+    // until the binary is copied into the variant's own folder, and tests
+    // run only from that copy.
+    let _build_lock = BuildLock::acquire(&target_dir(course))?;
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut child = Command::new(cargo)
         .args(["test", "--no-run", "--quiet", "--test", "hidden", "--manifest-path"])
@@ -128,8 +136,9 @@ pub fn build_tests_from(
     let cargo_stderr = stderr_reader.join().unwrap_or_default();
     let duration = started.elapsed();
     if status.success() {
-        let test_binary = test_binary.context("cargo built the tests but named no test binary")?;
-        return Ok(Build::Built { test_binary, duration });
+        let built = test_binary.context("cargo built the tests but named no test binary")?;
+        let test_binary = private_copy(&built, &package_dir)?;
+        return Ok(Build::Built { test_binary, duration: started.elapsed() });
     }
     if our_errors > 0 {
         return Ok(Build::CompileError { rendered: course.relativize(&our_diagnostics), duration });
@@ -139,6 +148,54 @@ pub fn build_tests_from(
         ex.name,
         course.relativize(cargo_stderr.trim())
     )
+}
+
+/// Copies the test binary cargo built to `package_dir/hidden`, replacing
+/// any earlier copy in one step (a copy still running keeps its old file).
+fn private_copy(built: &Path, package_dir: &Path) -> Result<PathBuf> {
+    let copy = package_dir.join("hidden");
+    let tmp = package_dir.join(".hidden.tmp");
+    std::fs::copy(built, &tmp).with_context(|| format!("cannot copy {} to {}", built.display(), tmp.display()))?;
+    std::fs::rename(&tmp, &copy).with_context(|| format!("cannot write {}", copy.display()))?;
+    Ok(copy)
+}
+
+/// An exclusive `flock` on `TARGET/threadwork-build.lock`, released on drop
+/// (or when the process dies).
+struct BuildLock(std::fs::File);
+
+impl BuildLock {
+    fn acquire(target: &Path) -> Result<BuildLock> {
+        use std::os::fd::AsRawFd;
+        std::fs::create_dir_all(target).with_context(|| format!("cannot create {}", target.display()))?;
+        let path = target.join("threadwork-build.lock");
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .with_context(|| format!("cannot open {}", path.display()))?;
+        loop {
+            // SAFETY: plain syscall on a descriptor we own.
+            if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } == 0 {
+                return Ok(BuildLock(file));
+            }
+            let error = std::io::Error::last_os_error();
+            if error.kind() != std::io::ErrorKind::Interrupted {
+                return Err(error).with_context(|| format!("cannot lock {}", path.display()));
+            }
+        }
+    }
+}
+
+impl Drop for BuildLock {
+    fn drop(&mut self) {
+        use std::os::fd::AsRawFd;
+        // SAFETY: plain syscall on a descriptor we own; closing would also unlock.
+        unsafe {
+            libc::flock(self.0.as_raw_fd(), libc::LOCK_UN);
+        }
+    }
 }
 
 /// The shared target folder of every generated package.
@@ -314,4 +371,40 @@ fn absolutize(mut spec: Table, base: &Path) -> Table {
         spec.insert("path".into(), path_value(&abs));
     }
     spec
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two variants of one exercise built one after the other: the first
+    /// one's binary must still be the first one's code. (Before the private
+    /// copies, the second build overwrote the first's binary in place, and a
+    /// grader running two submissions of one exercise at once could run one
+    /// learner's tests on the other's code.)
+    #[test]
+    fn a_later_build_of_another_variant_leaves_an_earlier_binary_alone() {
+        let course = Course::load(&crate::course::default_root()).unwrap();
+        let ex = course.find("letter_frequency").unwrap();
+        let build =
+            |src: PathBuf, variant: &str| match build_hidden_tests(&course, ex, &src, variant, false, &mut |_| {})
+                .unwrap()
+            {
+                Build::Built { test_binary, .. } => test_binary,
+                Build::CompileError { rendered, .. } => panic!("{rendered}"),
+            };
+        let solution = build(course.solution_dir(ex).join("src"), "unit-test-solution");
+        let stub = build(course.exercise_dir(ex).join("src"), "unit-test-stub");
+        assert_ne!(solution, stub);
+        let test = "no_texts_give_no_letters";
+        let scratch = tempfile::tempdir().unwrap();
+        let run = |binary: &Path| {
+            crate::runner::run_one(&course, binary, test, Duration::from_secs(60), scratch.path(), None)
+                .unwrap()
+                .unwrap()
+                .status
+        };
+        assert_eq!(run(&solution), crate::outcome::TestStatus::Passed, "the solution's binary runs the solution");
+        assert_eq!(run(&stub), crate::outcome::TestStatus::Failed, "the stub's binary runs the stub");
+    }
 }
