@@ -76,7 +76,7 @@ pub fn build_tests_from(
     // (across processes: a grader, a verify and a check may share a course)
     // until the binary is copied into the variant's own folder, and tests
     // run only from that copy.
-    let _build_lock = BuildLock::acquire(&target_dir(course))?;
+    let _build_lock = crate::filelock::lock(&target_dir(course).join("threadwork-build.lock"))?;
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut child = Command::new(cargo)
         .args(["test", "--no-run", "--quiet", "--test", "hidden", "--manifest-path"])
@@ -158,44 +158,6 @@ fn private_copy(built: &Path, package_dir: &Path) -> Result<PathBuf> {
     std::fs::copy(built, &tmp).with_context(|| format!("cannot copy {} to {}", built.display(), tmp.display()))?;
     std::fs::rename(&tmp, &copy).with_context(|| format!("cannot write {}", copy.display()))?;
     Ok(copy)
-}
-
-/// An exclusive `flock` on `TARGET/threadwork-build.lock`, released on drop
-/// (or when the process dies).
-struct BuildLock(std::fs::File);
-
-impl BuildLock {
-    fn acquire(target: &Path) -> Result<BuildLock> {
-        use std::os::fd::AsRawFd;
-        std::fs::create_dir_all(target).with_context(|| format!("cannot create {}", target.display()))?;
-        let path = target.join("threadwork-build.lock");
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .with_context(|| format!("cannot open {}", path.display()))?;
-        loop {
-            // SAFETY: plain syscall on a descriptor we own.
-            if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } == 0 {
-                return Ok(BuildLock(file));
-            }
-            let error = std::io::Error::last_os_error();
-            if error.kind() != std::io::ErrorKind::Interrupted {
-                return Err(error).with_context(|| format!("cannot lock {}", path.display()));
-            }
-        }
-    }
-}
-
-impl Drop for BuildLock {
-    fn drop(&mut self) {
-        use std::os::fd::AsRawFd;
-        // SAFETY: plain syscall on a descriptor we own; closing would also unlock.
-        unsafe {
-            libc::flock(self.0.as_raw_fd(), libc::LOCK_UN);
-        }
-    }
 }
 
 /// The shared target folder of every generated package.

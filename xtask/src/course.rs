@@ -35,12 +35,43 @@ pub struct Defaults {
     /// Wall-clock limit for one hidden test process.
     #[serde(default = "default_timeout_secs")]
     pub timeout_secs: f64,
+    /// Grading only: once an exercise has failed a test, each of its tests
+    /// that passed is run again at least this many times, and fails at its
+    /// first failure. Racy code passes a test now and then by luck; this
+    /// makes its partial credit the same from one grading to the next.
+    #[serde(default = "default_confirm_runs")]
+    pub confirm_runs: u32,
+    /// ... and, past `confirm_runs`, goes on while its re-runs have taken
+    /// less than this many seconds in all (quick tests are cheap to run
+    /// often, and a rare failure needs many runs to show)...
+    #[serde(default = "default_confirm_secs")]
+    pub confirm_secs: f64,
+    /// ... but never more than this many re-runs.
+    #[serde(default = "default_confirm_max_runs")]
+    pub confirm_max_runs: u32,
 }
 
 impl Default for Defaults {
     fn default() -> Self {
-        Defaults { timeout_secs: default_timeout_secs() }
+        Defaults {
+            timeout_secs: default_timeout_secs(),
+            confirm_runs: default_confirm_runs(),
+            confirm_secs: default_confirm_secs(),
+            confirm_max_runs: default_confirm_max_runs(),
+        }
     }
+}
+
+fn default_confirm_runs() -> u32 {
+    20
+}
+
+fn default_confirm_secs() -> f64 {
+    1.0
+}
+
+fn default_confirm_max_runs() -> u32 {
+    100
 }
 
 fn default_timeout_secs() -> f64 {

@@ -7,6 +7,7 @@ mod check;
 mod compile;
 mod course;
 mod exit;
+mod filelock;
 mod grade;
 mod hint;
 mod list;

@@ -333,3 +333,114 @@ fn private_tests_are_laid_over_the_hidden_ones() {
     assert_eq!(alice["status"], "passed");
     assert_eq!(alice["tests"].as_array().unwrap().len(), 3, "two hidden tests and the private one: {alice}");
 }
+
+/// Racy code passes some tests by luck. Once an exercise fails a test, each
+/// test that passed is run again (`confirm_runs`) and fails at its first
+/// failure, so the same code earns the same score every time; an exercise
+/// that passes everything is not re-run. `repeat` runs a test that many
+/// times for everyone.
+#[test]
+fn a_failing_exercise_has_its_passing_tests_confirmed_and_repeat_is_kept() {
+    let course = grading_course();
+    let info = course.path().join("exercises/info.toml");
+    let mut table: toml::Table = std::fs::read_to_string(&info).unwrap().parse().unwrap();
+    table["defaults"].as_table_mut().unwrap().insert("confirm_runs".into(), 4.into());
+    let good =
+        table["exercise"].as_array_mut().unwrap().iter_mut().find(|e| e["name"].as_str() == Some("good")).unwrap();
+    let repeated: toml::Table = "[doubles]\nrepeat = 3\n".parse().unwrap();
+    good.as_table_mut().unwrap().insert("tests".into(), repeated.into());
+    std::fs::write(&info, toml::to_string(&table).unwrap()).unwrap();
+
+    let tmp = tempfile::tempdir().unwrap();
+    let batch = tmp.path().join("batch");
+    checkout(&batch.join("alice"), &[("04_halve", HALVE_SOLUTION), ("03_good", GOOD_OTHER_STYLE)]);
+    // Stands for a race: halves odd numbers right the first time it is
+    // run, wrong ever after (a marker file remembers), and even ones never.
+    let marker = tmp.path().join("lucky-ran");
+    let lucky = format!(
+        "pub fn halve(x: u32) -> u32 {{\n    let seen = std::path::Path::new({marker:?});\n    if x % 2 == 0 {{ return x / 2 + 1; }}\n    if seen.exists() {{ x.div_ceil(2) }} else {{ std::fs::write(seen, \"\").unwrap(); x / 2 }}\n}}\n"
+    );
+    checkout(&batch.join("lucky"), &[("04_halve", &lucky)]);
+
+    let out = tmp.path().join("out");
+    let output = course.xtask().arg("grade").arg(&batch).arg("--out").arg(&out).output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    let report = read_json(&out.join("report.json"));
+    let runs = |sub: &str, ex: &str, test: &str| -> serde_json::Value {
+        let e = exercise(submission(&report, sub), ex);
+        e["tests"].as_array().unwrap().iter().find(|t| t["name"] == test).unwrap().clone()
+    };
+
+    let odd = runs("lucky", "halve", "rounds_odd_down");
+    assert!(marker.exists(), "the lucky answer never ran");
+    assert_eq!(odd["status"], "failed", "passed once by luck, then confirmed wrong: {odd}");
+    assert_eq!(odd["runs"], 2, "{odd}");
+    assert!(odd["message"].as_str().unwrap().contains("failed on run 2"), "{odd}");
+    assert_eq!(runs("lucky", "halve", "halves_even")["runs"], 1, "a failure is not run again");
+
+    // Correct code: nothing confirmed, and the repeated test ran 3 times.
+    assert_eq!(runs("alice", "halve", "rounds_odd_down")["runs"], 1);
+    assert_eq!(runs("alice", "halve", "halves_even")["runs"], 1);
+    assert_eq!(runs("alice", "good", "doubles")["runs"], 3);
+    assert_eq!(runs("alice", "good", "doubles")["status"], "passed");
+    assert_eq!(runs("alice", "good", "doubles_zero")["runs"], 1);
+}
+
+/// Graders of one course checkout share its suite folder and build slots,
+/// so a second one waits for the first, and says so.
+#[test]
+fn a_second_grader_of_the_same_checkout_waits_for_the_first() {
+    use std::io::BufRead;
+    use std::os::fd::AsRawFd;
+    let course = grading_course();
+    let tmp = tempfile::tempdir().unwrap();
+    let batch = tmp.path().join("batch");
+    checkout(&batch.join("alice"), &[("04_halve", HALVE_SOLUTION)]);
+
+    // The first grader, as far as the lock can tell.
+    let lock_path = course.path().join("target/threadwork/grade/grader.lock");
+    std::fs::create_dir_all(lock_path.parent().unwrap()).unwrap();
+    let lock = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&lock_path).unwrap();
+    // SAFETY: plain syscall on a descriptor this test owns.
+    assert_eq!(unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX) }, 0);
+
+    let out = tmp.path().join("out");
+    let mut second = std::process::Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .arg("--root")
+        .arg(course.path())
+        .env("THREADWORK_TARGET_DIR", support::course_root().join("target/threadwork/target"))
+        .arg("grade")
+        .arg(batch.join("alice"))
+        .arg("--out")
+        .arg(&out)
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stderr = second.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let waiting = loop {
+        match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            Ok(line) if line.contains("waiting for the other") => break line,
+            Ok(_) => continue,
+            Err(e) => panic!("the second grader never said it was waiting: {e}"),
+        }
+    };
+    assert!(waiting.contains("one clone of the course for each"), "{waiting}");
+    // It waits: nothing graded, and still running, a moment later.
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(second.try_wait().unwrap().is_none(), "the second grader did not wait");
+    assert!(!out.join("results").exists(), "the second grader started while the first held the checkout");
+
+    drop(lock);
+    let status = second.wait().unwrap();
+    assert!(status.success());
+    let report = read_json(&out.join("report.json"));
+    assert_eq!(exercise(submission(&report, "alice"), "halve")["status"], "passed");
+}

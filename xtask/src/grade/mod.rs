@@ -72,6 +72,20 @@ pub fn run(course: &Course, args: Args) -> Result<i32> {
     let mine: Vec<intake::Candidate> =
         candidates.into_iter().enumerate().filter(|(i, _)| shard.includes(*i)).map(|(_, c)| c).collect();
 
+    // The suite folder, the build slots and their scratch folders belong to
+    // the course checkout: a second grader there would overwrite them under
+    // the first one's feet, so graders of one checkout take turns.
+    let lock_path = course.work_dir().join("grade/grader.lock");
+    let _one_grader = match crate::filelock::try_lock(&lock_path)? {
+        Some(lock) => lock,
+        None => {
+            eprintln!(
+                "waiting for the other `cargo xtask grade` running in this course checkout to finish \
+                 (to grade shards at the same time, use one clone of the course for each)"
+            );
+            crate::filelock::lock(&lock_path)?
+        }
+    };
     eprintln!("preparing the suite (the hidden tests{})", if args.tests.is_some() { " and --tests" } else { "" });
     let suite = suite::prepare(course, args.tests.as_deref())?;
     let results_dir = args.out.join("results");

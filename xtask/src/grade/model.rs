@@ -125,6 +125,11 @@ pub struct TestResult {
     /// Gradescope's `visible`, `after_due_date`, `after_published` or `hidden`.
     #[serde(default = "visible")]
     pub visibility: String,
+    /// How many times it ran: more than once when it is repeated (metadata)
+    /// or its exercise failed another test (`confirm_runs`); a failure ends
+    /// the runs. 0 when not run.
+    #[serde(default)]
+    pub runs: u32,
 }
 
 fn visible() -> String {

@@ -707,6 +707,7 @@ mod tests {
             category: category.map(Into::into),
             message: message.into(),
             visibility: "visible".into(),
+            runs: 1,
         }
     }
 
