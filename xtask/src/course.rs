@@ -63,7 +63,7 @@ impl Default for Defaults {
 }
 
 fn default_confirm_runs() -> u32 {
-    20
+    40
 }
 
 fn default_confirm_secs() -> f64 {
@@ -71,7 +71,7 @@ fn default_confirm_secs() -> f64 {
 }
 
 fn default_confirm_max_runs() -> u32 {
-    100
+    200
 }
 
 fn default_timeout_secs() -> f64 {

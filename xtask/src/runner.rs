@@ -51,11 +51,9 @@ pub fn default_jobs() -> usize {
 
 /// Asks a hidden test binary for its tests, in declaration order.
 pub fn list_tests(binary: &Path) -> Result<Vec<String>> {
-    let output = Command::new(binary)
-        .arg("--list")
-        .stdin(Stdio::null())
-        .output()
-        .with_context(|| format!("cannot run {}", binary.display()))?;
+    let mut command = Command::new(binary);
+    command.arg("--list").stdin(Stdio::null());
+    let output = retry_while_busy(|| command.output()).with_context(|| format!("cannot run {}", binary.display()))?;
     if !output.status.success() {
         bail!(
             "the hidden test binary {} could not list its tests: {}",
@@ -191,7 +189,8 @@ pub fn run_one(
             Ok(())
         });
     }
-    let mut child = command.spawn().with_context(|| format!("cannot start {}", binary.display()))?;
+    let mut child =
+        retry_while_busy(|| command.spawn()).with_context(|| format!("cannot start {}", binary.display()))?;
     let pid = child.id() as libc::pid_t;
     let stdout = read_in_background(child.stdout.take().expect("piped"));
     let stderr = read_in_background(child.stderr.take().expect("piped"));
@@ -233,6 +232,24 @@ pub fn run_one(
     let mut outcome = judge(course, name, &nonce, report.as_deref(), exit, timed_out, timeout, duration, &stderr);
     outcome.output_bytes = stdout.total_bytes() + stderr.total_bytes();
     Ok(Some(outcome))
+}
+
+/// Starts a test binary (`spawn`, `output`), again while it fails with
+/// "text file busy". The binary was just written (its private copy) and
+/// closed, but a process forked at that moment by another thread still holds
+/// the written file open until it calls exec, and exec of the binary fails
+/// until then. It lasts microseconds, so a few short retries are plenty.
+fn retry_while_busy<T>(mut start: impl FnMut() -> std::io::Result<T>) -> std::io::Result<T> {
+    let mut tries = 0;
+    loop {
+        match start() {
+            Err(e) if e.raw_os_error() == Some(libc::ETXTBSY) && tries < 100 => {
+                tries += 1;
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            result => return result,
+        }
+    }
 }
 
 fn read_in_background(stream: impl std::io::Read + Send + 'static) -> mpsc::Receiver<BoundedOutput> {

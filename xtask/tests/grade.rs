@@ -229,7 +229,7 @@ fn a_batch_killed_midway_regrades_only_what_was_unfinished() {
 
     let output = course.xtask().arg("grade").arg(&batch).arg("--out").arg(&out).output().unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert_eq!(output.status.code(), Some(0), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
     assert!(stdout.contains("graded 3 submissions (1 from earlier runs)"), "{stdout}");
     assert_eq!(std::fs::read(&kept).unwrap(), a_before, "a was not graded again");
     let report = read_json(&out.join("report.json"));

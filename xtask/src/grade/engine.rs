@@ -112,6 +112,7 @@ fn grade_exercise(
             at_least: d.confirm_runs,
             while_under: Duration::from_secs_f64(d.confirm_secs.max(0.0)),
             at_most: d.confirm_max_runs.max(d.confirm_runs),
+            at_once: CONFIRM_AT_ONCE,
         };
         for (o, n) in outcomes.iter_mut().zip(runs.iter_mut()) {
             if !o.name.starts_with("rule_") {
@@ -196,22 +197,31 @@ fn category(o: &TestOutcome) -> &'static str {
 }
 
 /// How many more times a passing test runs: `at_least` times, then on
-/// while those re-runs have taken less than `while_under`, `at_most` in all.
+/// while those re-runs have taken less than `while_under`, `at_most` in all,
+/// `at_once` processes at a time.
 #[derive(Clone, Copy)]
 struct Reruns {
     at_least: u32,
     while_under: Duration,
     at_most: u32,
+    at_once: u32,
 }
 
 impl Reruns {
     fn exactly(n: u32) -> Reruns {
-        Reruns { at_least: n, while_under: Duration::ZERO, at_most: n }
+        Reruns { at_least: n, while_under: Duration::ZERO, at_most: n, at_once: 1 }
     }
 }
 
+/// Confirmation runs of one test go this many processes at a time: many
+/// hidden tests spend their time waiting (at a gate, for a deadline), so
+/// overlapping them buys more runs, and more chances to catch a rare
+/// failure, for the same wall time.
+const CONFIRM_AT_ONCE: u32 = 4;
+
 /// Runs a passing test again per `reruns`, each time in its own process,
-/// and keeps its first failure. Returns how many more times it ran.
+/// and keeps its first failure. Returns how many more times it ran (up to
+/// and including that failure).
 fn rerun_while_passing(
     course: &Course,
     ex: &Exercise,
@@ -227,11 +237,26 @@ fn rerun_while_passing(
         && ran < reruns.at_most
         && (ran < reruns.at_least || started.elapsed() < reruns.while_under)
     {
-        let again = crate::runner::run_one(course, binary, &o.name, timeout, &scratch.join(&o.name), None)?
-            .expect("a run without a cancel flag always reaches a verdict");
-        ran += 1;
-        if again.status != outcome::TestStatus::Passed {
-            *o = TestOutcome { weight: o.weight, ..again };
+        let batch = reruns.at_once.max(1).min(reruns.at_most - ran);
+        let name = o.name.as_str();
+        let outcomes: Vec<Result<Option<TestOutcome>>> = std::thread::scope(|s| {
+            let runs: Vec<_> = (0..batch)
+                .map(|i| {
+                    let dir = scratch.join(format!("{name}.{i}"));
+                    s.spawn(move || crate::runner::run_one(course, binary, name, timeout, &dir, None))
+                })
+                .collect();
+            runs.into_iter().map(|r| r.join().expect("a test run's thread panicked")).collect()
+        });
+        for again in outcomes {
+            let again = again?.expect("a run without a cancel flag always reaches a verdict");
+            if o.status != outcome::TestStatus::Passed {
+                break;
+            }
+            ran += 1;
+            if again.status != outcome::TestStatus::Passed {
+                *o = TestOutcome { weight: o.weight, ..again };
+            }
         }
     }
     Ok(ran)
