@@ -6,6 +6,7 @@ mod capture;
 mod check;
 mod compile;
 mod course;
+mod doctor;
 mod exit;
 mod filelock;
 mod grade;
@@ -18,6 +19,7 @@ mod report;
 mod reset;
 mod rules;
 mod runner;
+mod sandbox;
 mod selftest;
 mod verify;
 mod watch;
@@ -62,6 +64,8 @@ enum Task {
     Verify(verify::Args),
     /// For course authors: everything that tests the course (what CI runs).
     Selftest(selftest::Args),
+    /// Which protections around learner code this machine gives, on or off.
+    Doctor(doctor::Args),
     /// Internal: the load generator `verify` starts.
     #[command(hide = true)]
     BurnCpu,
@@ -81,6 +85,7 @@ fn main() {
     // merge reads reports, not the course.
     let command = match cli.command {
         Task::Merge(args) => exit_with(merge::run(args)),
+        Task::Doctor(args) => exit_with(doctor::run(args)),
         other => other,
     };
     let root = cli.root.unwrap_or_else(course::default_root);
@@ -93,7 +98,7 @@ fn main() {
         Task::Grade(args) => grade::run(&course, args),
         Task::Verify(args) => verify::run(&course, args),
         Task::Selftest(args) => selftest::run(&course, args),
-        Task::BurnCpu | Task::Merge(_) => unreachable!("handled before the course is loaded"),
+        Task::BurnCpu | Task::Merge(_) | Task::Doctor(_) => unreachable!("handled before the course is loaded"),
     });
     exit_with(result)
 }

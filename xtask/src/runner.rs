@@ -177,16 +177,18 @@ pub fn run_one(
         .stderr(Stdio::piped())
         // Its own process group, so a timeout kills everything it started.
         .process_group(0);
-    // SAFETY: the closure runs in the child between fork and exec and only
-    // makes one async-signal-safe system call. If this runner dies (a grader
-    // killed mid-batch), the test process dies with it instead of running on
-    // unowned.
+    let sandbox = crate::sandbox::Sandbox::here();
+    // SAFETY: the closure runs in the child between fork and exec and makes
+    // only async-signal-safe system calls, allocating nothing. If this
+    // runner dies (a grader killed mid-batch), the test process dies with
+    // it instead of running on unowned; then the sandbox's limits and
+    // namespaces close around it.
     unsafe {
-        command.pre_exec(|| {
+        command.pre_exec(move || {
             if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) == -1 {
                 return Err(std::io::Error::last_os_error());
             }
-            Ok(())
+            sandbox.enter(timeout)
         });
     }
     let mut child =

@@ -134,7 +134,7 @@ pub fn run(course: &Course, args: Args) -> Result<i32> {
             grader_version: env!("CARGO_PKG_VERSION").to_string(),
             toolchain: toolchain(),
             jobs,
-            sandbox: sandbox_layers(),
+            sandbox: crate::sandbox::Sandbox::here().report(),
             shard: shard.label(),
             candidates: all_ids,
         },
@@ -225,17 +225,6 @@ fn toolchain() -> String {
         .ok()
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
         .unwrap_or_else(|| "unknown".to_string())
-}
-
-/// The protection layers in force (issue 6 adds more): today, a process
-/// group per test killed at its timeout, and output kept within a bound.
-fn sandbox_layers() -> serde_json::Map<String, serde_json::Value> {
-    let mut m = serde_json::Map::new();
-    m.insert("process_per_test".into(), true.into());
-    m.insert("timeout_kills_process_group".into(), true.into());
-    m.insert("output_bounded".into(), true.into());
-    m.insert("submission_manifests_ignored".into(), true.into());
-    m
 }
 
 fn now_rfc3339() -> String {
