@@ -21,6 +21,7 @@ mod rules;
 mod runner;
 mod sandbox;
 mod selftest;
+mod supervise;
 mod verify;
 mod watch;
 
@@ -69,6 +70,9 @@ enum Task {
     /// Internal: the load generator `verify` starts.
     #[command(hide = true)]
     BurnCpu,
+    /// Internal: runs one hidden test inside the sandbox and cleans up after it.
+    #[command(hide = true)]
+    Supervise(supervise::Args),
 }
 
 fn main() {
@@ -81,6 +85,9 @@ fn main() {
     };
     if let Task::BurnCpu = cli.command {
         verify::burn_cpu();
+    }
+    if let Task::Supervise(args) = cli.command {
+        supervise::run(args);
     }
     // merge reads reports, not the course.
     let command = match cli.command {
@@ -98,7 +105,9 @@ fn main() {
         Task::Grade(args) => grade::run(&course, args),
         Task::Verify(args) => verify::run(&course, args),
         Task::Selftest(args) => selftest::run(&course, args),
-        Task::BurnCpu | Task::Merge(_) | Task::Doctor(_) => unreachable!("handled before the course is loaded"),
+        Task::BurnCpu | Task::Supervise(_) | Task::Merge(_) | Task::Doctor(_) => {
+            unreachable!("handled before the course is loaded")
+        }
     });
     exit_with(result)
 }

@@ -29,6 +29,10 @@ pub const OUTPUT_KEEP_BYTES: usize = 32 * 1024;
 /// (a process the test left behind may hold it open).
 const STREAM_GRACE: Duration = Duration::from_secs(2);
 
+/// How long past a test's timeout the runner waits for its supervisor to
+/// have killed it and ended, before it kills the supervisor itself.
+const SUPERVISOR_GRACE: Duration = Duration::from_secs(10);
+
 /// How often a running test looks whether its run was called off.
 const CANCEL_POLL: Duration = Duration::from_millis(50);
 
@@ -164,36 +168,62 @@ pub fn run_one(
     let nonce = fresh_nonce();
 
     let started = Instant::now();
-    let mut command = Command::new(binary);
+    let sandbox = crate::sandbox::Sandbox::here();
+    let supervisor = supervisor();
+    let mut command = match &supervisor {
+        Some(exe) => {
+            let mut c = Command::new(exe);
+            c.arg("supervise")
+                .arg("--timeout-ms")
+                .arg(timeout.as_millis().to_string())
+                .arg("--sandbox")
+                .arg(sandbox.to_arg())
+                .arg("--")
+                .arg(binary);
+            c
+        }
+        None => Command::new(binary),
+    };
     command
         .arg("--run")
         .arg(name)
         .current_dir(scratch)
         .env("THREADWORK_RESULT", &result_path)
         .env("THREADWORK_NONCE", &nonce)
+        .env("TMPDIR", scratch)
         .env("RUST_BACKTRACE", "0")
-        .stdin(Stdio::null())
+        .stdin(if supervisor.is_some() { Stdio::piped() } else { Stdio::null() })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        // Its own process group, so a timeout kills everything it started.
+        // Its own process group, so that a kill reaches all of it.
         .process_group(0);
-    let sandbox = crate::sandbox::Sandbox::here();
+    // Without a supervisor (this crate's unit tests), the runner confines
+    // the test itself; nothing then adopts what the test leaves behind.
+    let confinement = match supervisor {
+        Some(_) => None,
+        None => Some(std::sync::Arc::new(sandbox.confine(binary, scratch)?)),
+    };
+    let entered = confinement.clone();
     // SAFETY: the closure runs in the child between fork and exec and makes
     // only async-signal-safe system calls, allocating nothing. If this
-    // runner dies (a grader killed mid-batch), the test process dies with
-    // it instead of running on unowned; then the sandbox's limits and
-    // namespaces close around it.
+    // runner dies (a grader killed mid-batch), the supervisor and its test
+    // die with it instead of running on unowned.
     unsafe {
         command.pre_exec(move || {
             if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) == -1 {
                 return Err(std::io::Error::last_os_error());
             }
-            sandbox.enter(timeout)
+            match &entered {
+                Some(confinement) => sandbox.enter(confinement, timeout),
+                None => Ok(()),
+            }
         });
     }
     let mut child =
         retry_while_busy(|| command.spawn()).with_context(|| format!("cannot start {}", binary.display()))?;
     let pid = child.id() as libc::pid_t;
+    // Closing the supervisor's stdin calls the test off.
+    let mut call_off = child.stdin.take();
     let stdout = read_in_background(child.stdout.take().expect("piped"));
     let stderr = read_in_background(child.stderr.take().expect("piped"));
 
@@ -201,19 +231,22 @@ pub fn run_one(
     let waiter = std::thread::spawn(move || {
         let _ = exit_tx.send(child.wait());
     });
-    let deadline = started + timeout;
-    let (exit, timed_out) = loop {
+    // The supervisor kills the test at its timeout; this is for a
+    // supervisor that did not.
+    let backstop = started + timeout + SUPERVISOR_GRACE;
+    let mut called_off = false;
+    let (exit, backstopped) = loop {
         // Wake now and then to see whether the run was called off.
-        let slice = deadline.saturating_duration_since(Instant::now()).min(CANCEL_POLL);
+        let slice = backstop.saturating_duration_since(Instant::now()).min(CANCEL_POLL);
         match exit_rx.recv_timeout(slice) {
             Ok(status) => break (status.context("lost track of a test process")?, false),
-            Err(mpsc::RecvTimeoutError::Timeout) if cancel.is_some_and(|c| c.load(Ordering::SeqCst)) => {
-                kill_group(pid);
-                let _ = exit_rx.recv();
-                let _ = waiter.join();
-                return Ok(None);
+            Err(mpsc::RecvTimeoutError::Timeout) if !called_off && cancel.is_some_and(|c| c.load(Ordering::SeqCst)) => {
+                called_off = true;
+                if call_off.take().is_none() {
+                    kill_group(pid);
+                }
             }
-            Err(mpsc::RecvTimeoutError::Timeout) if Instant::now() < deadline => continue,
+            Err(mpsc::RecvTimeoutError::Timeout) if Instant::now() < backstop => continue,
             Err(_) => {
                 kill_group(pid);
                 break (
@@ -225,8 +258,17 @@ pub fn run_one(
     };
     let duration = started.elapsed();
     let _ = waiter.join();
-    // Whatever the test started and left running goes too.
+    drop(call_off);
+    // Whatever the test started and left running goes too (the supervisor
+    // has done it already; this is for the unsupervised case).
     kill_group(pid);
+    if let Some(confinement) = &confinement {
+        confinement.kill_all();
+    }
+    if called_off {
+        return Ok(None);
+    }
+    let timed_out = backstopped || (exit.signal() == Some(libc::SIGKILL) && duration >= timeout);
     let stdout = stdout.recv_timeout(STREAM_GRACE).unwrap_or_default();
     let stderr = stderr.recv_timeout(STREAM_GRACE).unwrap_or_default();
 
@@ -236,12 +278,18 @@ pub fn run_one(
     Ok(Some(outcome))
 }
 
+/// The program that supervises each test: this one (`xtask supervise`).
+/// This crate's unit tests are another program, and run tests unsupervised.
+fn supervisor() -> Option<std::path::PathBuf> {
+    if cfg!(test) { None } else { std::env::current_exe().ok() }
+}
+
 /// Starts a test binary (`spawn`, `output`), again while it fails with
 /// "text file busy". The binary was just written (its private copy) and
 /// closed, but a process forked at that moment by another thread still holds
 /// the written file open until it calls exec, and exec of the binary fails
 /// until then. It lasts microseconds, so a few short retries are plenty.
-fn retry_while_busy<T>(mut start: impl FnMut() -> std::io::Result<T>) -> std::io::Result<T> {
+pub fn retry_while_busy<T>(mut start: impl FnMut() -> std::io::Result<T>) -> std::io::Result<T> {
     let mut tries = 0;
     loop {
         match start() {

@@ -8,7 +8,12 @@ use std::io::ErrorKind;
 use support::{FixtureCourse, json_lines, test_line};
 
 fn doctor(course: &FixtureCourse) -> serde_json::Value {
-    let output = course.xtask().args(["doctor", "--json"]).output().unwrap();
+    doctor_with(course, "")
+}
+
+/// `doctor --json` with the layers in `off` (THREADWORK_SANDBOX_OFF) switched off.
+fn doctor_with(course: &FixtureCourse, off: &str) -> serde_json::Value {
+    let output = course.xtask().args(["doctor", "--json"]).env("THREADWORK_SANDBOX_OFF", off).output().unwrap();
     assert_eq!(output.status.code(), Some(0));
     serde_json::from_slice(&output.stdout).unwrap()
 }
@@ -40,7 +45,7 @@ fn learner_code_cannot_phone_home_fill_the_disk_or_hoard_memory() {
             "a test connected to a port on loopback: {reached:?}"
         );
     } else {
-        // Off here (not root): say so, and the connection is what shows it.
+        // Off here: say so, and the connection is what shows it.
         assert!(layers["no_network"]["note"].as_str().unwrap().contains("root"));
         assert!(reached.is_ok(), "no_network is reported off, yet nothing connected");
     }
@@ -70,7 +75,7 @@ fn doctor_names_every_layer_on_or_off_and_grade_records_them() {
     let layers = layers.as_object().unwrap();
     for name in [
         "process_per_test",
-        "timeout_kills_process_group",
+        "timeout_kills_process_tree",
         "output_bounded",
         "core_dumps_off",
         "file_size_limit",
@@ -80,6 +85,7 @@ fn doctor_names_every_layer_on_or_off_and_grade_records_them() {
         "no_network",
         "process_count_limit",
         "files_confined",
+        "signals_scoped",
     ] {
         let layer = &layers[name];
         assert!(layer["on"].is_boolean(), "{name}: {layer}");
@@ -106,5 +112,63 @@ fn doctor_names_every_layer_on_or_off_and_grade_records_them() {
         serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
     for (name, layer) in layers {
         assert_eq!(report["run"]["sandbox"][name], layer["on"], "{name}");
+    }
+}
+
+/// A machine without some layer (no root for a network namespace, an old
+/// kernel without Landlock, no cgroup): the layer is reported off with the
+/// reason, the fallback that stands in is reported on, and what is reported
+/// is what holds. Layers are switched off here with THREADWORK_SANDBOX_OFF.
+#[test]
+fn each_fallback_is_reported_and_holds_what_it_claims() {
+    let course = FixtureCourse::new();
+    let all = doctor(&course);
+    for off in ["netns", "netns,landlock", "landlock,cgroup,nproc"] {
+        let layers = doctor_with(&course, off);
+        if off.contains("landlock") {
+            for name in ["files_confined", "signals_scoped"] {
+                assert_eq!(layers[name]["on"], false, "{off}: {name}");
+            }
+            assert!(layers["files_confined"]["note"].as_str().unwrap().contains("switched off"), "{off}");
+        }
+        if off.contains("cgroup") && off.contains("nproc") {
+            assert_eq!(layers["process_count_limit"]["on"], false, "{off}");
+            assert!(layers["process_count_limit"]["note"].as_str().unwrap().contains("timeout"), "{off}");
+        }
+        // Without a network namespace, Landlock's TCP rules stand in where
+        // the kernel has them (ABI 4).
+        let landlock_net = !off.contains("landlock")
+            && all["files_confined"]["note"]
+                .as_str()
+                .unwrap()
+                .split("ABI ")
+                .nth(1)
+                .and_then(|v| v[..1].parse::<u32>().ok())
+                >= Some(4);
+        let expect_no_network = (!off.contains("netns") && all["no_network"]["on"] == true) || landlock_net;
+        assert_eq!(layers["no_network"]["on"], expect_no_network, "{off}: {}", layers["no_network"]);
+
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let output = course
+            .xtask()
+            .args(["check", "mixed", "--format", "json"])
+            .env("FIXTURE_PORT", port.to_string())
+            .env("THREADWORK_SANDBOX_OFF", off)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(1), "{off}");
+        let lines = json_lines(&output.stdout);
+        assert_eq!(test_line(&lines, "phones_home")["status"], "passed", "{off}");
+        assert_eq!(test_line(&lines, "passes")["status"], "passed", "{off}");
+        listener.set_nonblocking(true).unwrap();
+        let reached = listener.accept();
+        assert_eq!(
+            reached.is_err(),
+            expect_no_network,
+            "{off}: no_network is {}, and the test {} the listener",
+            layers["no_network"]["on"],
+            if reached.is_ok() { "reached" } else { "did not reach" }
+        );
     }
 }

@@ -1,0 +1,194 @@
+//! `xtask supervise` (internal): the process that stands between the runner
+//! and one hidden test process.
+//!
+//! The runner starts one supervisor per test. The supervisor makes itself a
+//! child subreaper, so every process the test leaves behind (one that
+//! called `setsid`, or was double-forked to get away from its parent) is
+//! adopted by it rather than by init. It prepares the test's confinement
+//! (`sandbox.rs`: its cgroup and Landlock rules), starts the test inside it,
+//! and when the test ends, reaches its timeout, or the runner closes the
+//! supervisor's stdin (a run called off), it kills the test's process group,
+//! everything in its cgroup, and every process it adopted, until none is
+//! left. Then it ends the way the test ended: the same exit code, or the
+//! same signal (`SIGKILL` at a timeout), so the runner judges the test as if
+//! it had started it itself.
+//!
+//! It never writes to stdout or stderr, which are the test's, except to say
+//! why it could not start the test (exit status [`CANNOT_START`]).
+
+use crate::sandbox::Sandbox;
+use anyhow::{Context, Result};
+use std::ffi::OsString;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::Path;
+use std::process::{Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// The supervisor's exit status when it could not start the test.
+pub const CANNOT_START: i32 = 125;
+
+/// How long the supervisor keeps killing what a test left before giving up.
+const CLEAN_UP_FOR: Duration = Duration::from_secs(5);
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Kill the test (and all it started) after this many milliseconds.
+    #[arg(long)]
+    pub timeout_ms: u64,
+    /// The machine's layers, as the runner probed them (JSON).
+    #[arg(long)]
+    pub sandbox: String,
+    /// The test binary and its arguments.
+    #[arg(last = true, required = true)]
+    pub command: Vec<OsString>,
+}
+
+/// How the test ended.
+enum Ended {
+    Exited(ExitStatus),
+    TimedOut,
+    CalledOff,
+}
+
+pub fn run(args: Args) -> ! {
+    match supervise(args) {
+        Ok(Ended::Exited(status)) => match (status.code(), status.signal()) {
+            (Some(code), _) => std::process::exit(code),
+            (_, Some(signal)) => die_by(signal),
+            _ => std::process::exit(CANNOT_START),
+        },
+        Ok(Ended::TimedOut | Ended::CalledOff) => die_by(libc::SIGKILL),
+        Err(e) => {
+            eprintln!("threadwork supervisor: cannot run the test: {e:#}");
+            std::process::exit(CANNOT_START);
+        }
+    }
+}
+
+fn supervise(args: Args) -> Result<Ended> {
+    let sandbox = Sandbox::from_arg(&args.sandbox)?;
+    // SAFETY: plain syscalls.
+    unsafe {
+        if libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0 {
+            return Err(std::io::Error::last_os_error()).context("cannot become a child subreaper");
+        }
+        // If the supervisor dies by a signal, it leaves no core file.
+        let none = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+        libc::setrlimit(libc::RLIMIT_CORE, &none);
+    }
+    let timeout = Duration::from_millis(args.timeout_ms);
+    let binary = Path::new(&args.command[0]);
+    let scratch = std::env::current_dir().context("no working folder")?;
+    let confinement = std::sync::Arc::new(sandbox.confine(binary, &scratch)?);
+
+    let mut command = Command::new(binary);
+    command.args(&args.command[1..]).stdin(Stdio::null()).process_group(0);
+    let entered = std::sync::Arc::clone(&confinement);
+    // SAFETY: the closure runs between fork and exec and makes only plain
+    // system calls on memory prepared before the fork (see Sandbox::enter).
+    unsafe {
+        command.pre_exec(move || {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) == -1 {
+                return Err(std::io::Error::last_os_error());
+            }
+            sandbox.enter(&entered, timeout)
+        });
+    }
+    let started = Instant::now();
+    let mut child = crate::runner::retry_while_busy(|| command.spawn())
+        .with_context(|| format!("cannot start {}", binary.display()))?;
+    let pid = child.id() as libc::pid_t;
+
+    let (tx, rx) = mpsc::channel();
+    let exited = tx.clone();
+    std::thread::spawn(move || {
+        let _ = exited.send(Some(child.wait()));
+    });
+    // The runner calls the run off by closing our stdin.
+    std::thread::spawn(move || {
+        let _ = std::io::copy(&mut std::io::stdin(), &mut std::io::sink());
+        let _ = tx.send(None);
+    });
+    let ended = match rx.recv_timeout(timeout.saturating_sub(started.elapsed())) {
+        Ok(Some(status)) => Ended::Exited(status.context("lost track of the test process")?),
+        other => {
+            kill_group(pid);
+            // Reap the test itself before anything else may be reaped.
+            while let Ok(message) = rx.recv() {
+                if message.is_some() {
+                    break;
+                }
+            }
+            if matches!(other, Ok(None)) { Ended::CalledOff } else { Ended::TimedOut }
+        }
+    };
+    kill_group(pid);
+    confinement.kill_all();
+    kill_adopted();
+    drop(confinement);
+    Ok(ended)
+}
+
+fn kill_group(pid: libc::pid_t) {
+    // SAFETY: plain syscall; a group that is already gone gives ESRCH.
+    unsafe {
+        libc::kill(-pid, libc::SIGKILL);
+    }
+}
+
+/// Kills and reaps every child this supervisor has (what the test left and
+/// the supervisor adopted), again as their own orphans are adopted in turn,
+/// until there are none.
+fn kill_adopted() {
+    let deadline = Instant::now() + CLEAN_UP_FOR;
+    loop {
+        reap_all();
+        let children = children();
+        if children.is_empty() || Instant::now() >= deadline {
+            return;
+        }
+        for pid in children {
+            // SAFETY: plain syscall; our own child, or gone (ESRCH).
+            unsafe {
+                libc::kill(pid, libc::SIGKILL);
+            }
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+/// Reaps every child that has ended, without waiting for the others.
+fn reap_all() {
+    loop {
+        let mut status = 0;
+        // SAFETY: plain syscall.
+        let pid = unsafe { libc::waitpid(-1, &mut status, libc::WNOHANG) };
+        if pid <= 0 {
+            return;
+        }
+    }
+}
+
+/// This process's children, from every one of its threads (an orphan is
+/// adopted by any thread of the subreaper).
+fn children() -> Vec<libc::pid_t> {
+    let mut pids = Vec::new();
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else { return pids };
+    for task in tasks.flatten() {
+        if let Ok(text) = std::fs::read_to_string(task.path().join("children")) {
+            pids.extend(text.split_whitespace().filter_map(|p| p.parse::<libc::pid_t>().ok()));
+        }
+    }
+    pids
+}
+
+/// Ends this process by `signal`, as the test ended.
+fn die_by(signal: i32) -> ! {
+    // SAFETY: plain syscalls on this process.
+    unsafe {
+        libc::signal(signal, libc::SIG_DFL);
+        libc::kill(libc::getpid(), signal);
+    }
+    std::process::exit(128 + signal)
+}
