@@ -9,7 +9,8 @@
 //! manifests, resolved against the root `[workspace.dependencies]`). The
 //! learner's `Cargo.toml` is therefore never used for a build. Every
 //! generated package shares one target folder, so dependencies are compiled
-//! once.
+//! once. Sources that would make the compiler read files outside their own
+//! folder are not built at all (`reach.rs`).
 
 use crate::course::{Course, Exercise};
 use anyhow::{Context, Result, bail};
@@ -57,6 +58,11 @@ pub fn build_tests_from(
     progress: &mut dyn FnMut(&str),
 ) -> Result<Build> {
     let started = Instant::now();
+    // Sources that would make rustc read files outside them are never built:
+    // it runs as the grader's user, next to the solutions (see reach.rs).
+    if let Some(refusal) = crate::reach::refusal(src_dir) {
+        return Ok(Build::CompileError { rendered: refusal, duration: started.elapsed() });
+    }
     let package_dir = course.work_dir().join("packages").join(format!("{}-{variant}", ex.dir));
     std::fs::create_dir_all(&package_dir).with_context(|| format!("cannot create {}", package_dir.display()))?;
     let manifest = generated_manifest(course, ex, src_dir, tests_dir)?;

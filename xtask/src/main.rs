@@ -15,6 +15,7 @@ mod list;
 mod merge;
 mod outcome;
 mod progress;
+mod reach;
 mod report;
 mod reset;
 mod rules;

@@ -120,10 +120,14 @@ impl Reporter for Human {
                 if let Some(text) = &outcome.compiler_output {
                     let _ = writeln!(self.out, "{}", text.trim_end());
                 }
-                let _ = writeln!(
-                    self.out,
-                    "\n{DIM}The hidden tests need the public API exactly as the exercise's doc comments give it.{DIM:#}"
-                );
+                // A refusal to build explains itself; the hint is for rustc's errors.
+                if !outcome.compiler_output.as_deref().is_some_and(crate::reach::is_refusal) {
+                    let _ = writeln!(
+                        self.out,
+                        "\n{DIM}The hidden tests need the public API exactly as the exercise's doc comments give \
+                         it.{DIM:#}"
+                    );
+                }
             }
         }
     }

@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 /// At most this many offending places are listed in a message.
-const PLACES_SHOWN: usize = 3;
+pub(crate) const PLACES_SHOWN: usize = 3;
 
 /// Checks every rule of `ex` against the sources in `src_dir`.
 pub fn check_rules(course: &Course, ex: &Exercise, src_dir: &Path) -> Vec<TestOutcome> {
@@ -90,8 +90,8 @@ fn find_forbidden(tokens: TokenStream, rule: &Rule, file: &str, places: &mut Vec
     }
 }
 
-/// Every `.rs` file under `dir`, in a stable order.
-fn rust_files(dir: &Path) -> Vec<PathBuf> {
+/// Every `.rs` file under `dir`, in a stable order (also what `reach` scans).
+pub(crate) fn rust_files(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {

@@ -65,6 +65,37 @@ fn a_compile_error_shows_the_compiler_and_costs_only_its_exercise() {
     assert_eq!(exercises[1]["status"], "passed");
 }
 
+/// `check` refuses what `grade` refuses, in the same words, so nobody
+/// learns it from their grade.
+#[test]
+fn sources_that_read_outside_their_src_are_not_built_and_check_says_where() {
+    let course = FixtureCourse::new();
+    std::fs::write(
+        course.path().join("exercises/04_halve/src/lib.rs"),
+        "pub fn halve(x: u32) -> u32 {\n    let answer = include_str!(\"../../../solutions/04_halve/src/lib.rs\");\n    if answer.contains(\"x / 2\") { x / 2 } else { 0 }\n}\n",
+    )
+    .unwrap();
+    let output = course.xtask().args(["check", "halve"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("✗ halve does not compile"), "{stdout}");
+    assert!(
+        stdout.contains(
+            "include_str! may only read files inside your exercise's src/ folder; \
+             `../../../solutions/04_halve/src/lib.rs` at src/lib.rs:2 reaches outside it."
+        ),
+        "{stdout}"
+    );
+    assert!(stdout.contains("The grader does not build code"), "{stdout}");
+    assert!(!stdout.contains("public API"), "the hint for rustc's errors does not apply: {stdout}");
+
+    let output = course.xtask().args(["check", "halve", "--format", "json"]).output().unwrap();
+    let lines = json_lines(&output.stdout);
+    let exercise = lines.iter().find(|l| l["type"] == "exercise").unwrap();
+    assert_eq!(exercise["status"], "compile_error");
+    assert!(exercise["compiler_output"].as_str().unwrap().contains("at src/lib.rs:2 reaches outside it"));
+}
+
 #[test]
 fn passing_exercises_exit_zero_and_say_so_without_escape_codes_when_piped() {
     let course = FixtureCourse::new();

@@ -334,6 +334,62 @@ fn private_tests_are_laid_over_the_hidden_ones() {
     assert_eq!(alice["tests"].as_array().unwrap().len(), 3, "two hidden tests and the private one: {alice}");
 }
 
+/// rustc runs as the grader's user, beside the course's solutions and the
+/// other submissions. Code that makes it read a file outside the exercise's
+/// own src/ is not built: a compile error saying where, 0 points, and the
+/// rest of the batch graded as usual.
+#[test]
+fn sources_that_read_outside_their_src_are_not_built_and_cost_only_themselves() {
+    let course = grading_course();
+    let tmp = tempfile::tempdir().unwrap();
+    let batch = tmp.path().join("batch");
+    checkout(&batch.join("alice"), &[("04_halve", HALVE_SOLUTION), ("03_good", GOOD_OTHER_STYLE)]);
+    // Staged at target/threadwork/grade/staging/mallory/exercises/04_halve/src:
+    // eight folders up is the course, and its solution.
+    let copies = "pub fn halve(x: u32) -> u32 {\n    let answer = include_str!(\"../../../../../../../../solutions/04_halve/src/lib.rs\");\n    if answer.contains(\"x / 2\") { x / 2 } else { 0 }\n}\n";
+    // The generated package is target/threadwork/packages/03_good-grade-N.
+    let via_env = "pub fn double(x: u32) -> u32 {\n    let answer = include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/../../../../solutions/04_halve/src/lib.rs\"));\n    if answer.is_empty() { 0 } else { x + x }\n}\n";
+    checkout(&batch.join("mallory"), &[("04_halve", copies), ("03_good", via_env)]);
+
+    let out = tmp.path().join("out");
+    let output = course.xtask().arg("grade").arg(&batch).arg("--out").arg(&out).output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    let report = read_json(&out.join("report.json"));
+
+    let mallory = submission(&report, "mallory");
+    assert_eq!(mallory["status"], "graded");
+    assert_eq!(mallory["score"], 0.0, "{mallory}");
+    let halve = exercise(mallory, "halve");
+    assert_eq!(halve["status"], "compile_error", "{halve}");
+    let said = halve["compiler_output"].as_str().unwrap();
+    assert!(
+        said.contains(
+            "include_str! may only read files inside your exercise's src/ folder; \
+             `../../../../../../../../solutions/04_halve/src/lib.rs` at src/lib.rs:2 reaches outside it."
+        ),
+        "{said}"
+    );
+    assert!(said.contains("so this exercise was not built"), "{said}");
+    for test in halve["tests"].as_array().unwrap() {
+        assert_eq!(test["status"], "not_run", "{test}");
+        assert_eq!(test["score"], 0.0, "{test}");
+        assert!(test["message"].as_str().unwrap().contains("reads files outside its src/"), "{test}");
+    }
+    let good = exercise(mallory, "good");
+    assert_eq!(good["status"], "compile_error", "{good}");
+    let said = good["compiler_output"].as_str().unwrap();
+    assert!(said.contains("include_str! at src/lib.rs:2 must be given one plain string literal"), "{said}");
+
+    let alice = submission(&report, "alice");
+    assert_eq!(alice["score"], alice["max_score"], "{alice}");
+    assert_eq!(exercise(alice, "halve")["status"], "passed");
+    assert_eq!(exercise(alice, "good")["status"], "passed");
+
+    let gradescope = read_json(&out.join("gradescope/mallory/results.json"));
+    let shown = gradescope.to_string();
+    assert!(shown.contains("reaches outside it"), "the learner reads why on Gradescope too: {shown}");
+}
+
 /// Racy code passes some tests by luck. Once an exercise fails a test, each
 /// test that passed is run again (`confirm_runs`) and fails at its first
 /// failure, so the same code earns the same score every time; an exercise

@@ -83,8 +83,12 @@ fn grade_exercise(
         match build_tests_from(course, ex, src, &suite.test_dirs[&ex.dir], &variant, false, &mut |_| {})? {
             Build::Built { test_binary, duration } => (test_binary, duration.as_millis() as u64),
             Build::CompileError { rendered, duration } => {
-                let mut r =
-                    not_run(course, ex, tests, ExerciseStatus::CompileError, "not run: the exercise does not compile");
+                let why = if crate::reach::is_refusal(&rendered) {
+                    "not run: the exercise was not built, as it reads files outside its src/ folder"
+                } else {
+                    "not run: the exercise does not compile"
+                };
+                let mut r = not_run(course, ex, tests, ExerciseStatus::CompileError, why);
                 r.compiler_output = Some(tidy(&rendered));
                 r.build_ms = duration.as_millis() as u64;
                 return Ok(r);
