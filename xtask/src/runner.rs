@@ -14,6 +14,7 @@ use crate::course::{Course, Exercise};
 use crate::outcome::{PanicRecord, TestOutcome, TestStatus};
 use anyhow::{Context, Result, bail};
 use serde::Deserialize;
+use std::os::fd::AsRawFd;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::Path;
 use std::process::{Command, ExitStatus, Stdio};
@@ -167,6 +168,10 @@ pub fn run_one(
     let result_path = scratch.join("result.json");
     let nonce = fresh_nonce();
 
+    // The nonce goes through a pipe, not the environment: learner code can
+    // read its process's starting environment in /proc/self/environ.
+    let nonce_pipe = nonce_pipe(&nonce)?;
+    let nonce_fd = nonce_pipe.as_raw_fd();
     let started = Instant::now();
     let sandbox = crate::sandbox::Sandbox::here();
     let supervisor = supervisor();
@@ -189,7 +194,7 @@ pub fn run_one(
         .arg(name)
         .current_dir(scratch)
         .env("THREADWORK_RESULT", &result_path)
-        .env("THREADWORK_NONCE", &nonce)
+        .env("THREADWORK_NONCE_FD", nonce_pipe.as_raw_fd().to_string())
         .env("TMPDIR", scratch)
         .env("RUST_BACKTRACE", "0")
         .stdin(if supervisor.is_some() { Stdio::piped() } else { Stdio::null() })
@@ -213,6 +218,10 @@ pub fn run_one(
             if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) == -1 {
                 return Err(std::io::Error::last_os_error());
             }
+            // The nonce pipe stays open across exec (and the supervisor's).
+            if libc::fcntl(nonce_fd, libc::F_SETFD, 0) == -1 {
+                return Err(std::io::Error::last_os_error());
+            }
             match &entered {
                 Some(confinement) => sandbox.enter(confinement, timeout),
                 None => Ok(()),
@@ -222,6 +231,7 @@ pub fn run_one(
     let mut child =
         retry_while_busy(|| command.spawn()).with_context(|| format!("cannot start {}", binary.display()))?;
     let pid = child.id() as libc::pid_t;
+    drop(nonce_pipe);
     // Closing the supervisor's stdin calls the test off.
     let mut call_off = child.stdin.take();
     let stdout = read_in_background(child.stdout.take().expect("piped"));
@@ -315,6 +325,22 @@ fn kill_group(pid: libc::pid_t) {
     unsafe {
         libc::kill(-pid, libc::SIGKILL);
     }
+}
+
+/// A pipe holding `nonce`, its writing end already closed: the read end.
+fn nonce_pipe(nonce: &str) -> Result<std::os::fd::OwnedFd> {
+    use std::io::Write;
+    use std::os::fd::FromRawFd;
+    let mut fds = [0; 2];
+    // SAFETY: pipe2 fills the two descriptors we own from here on.
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+        return Err(std::io::Error::last_os_error()).context("cannot make a pipe for the nonce");
+    }
+    // SAFETY: both are fresh descriptors owned by nobody else.
+    let (read, write) = unsafe { (std::os::fd::OwnedFd::from_raw_fd(fds[0]), std::fs::File::from_raw_fd(fds[1])) };
+    let mut write = write;
+    write.write_all(nonce.as_bytes()).context("cannot write the nonce")?;
+    Ok(read)
 }
 
 fn fresh_nonce() -> String {

@@ -32,7 +32,7 @@ const DIR: &str = "05_victim";
 /// The layer that kills what a test process leaves running outside its
 /// process group (a daemon, through a child subreaper). Named here until
 /// `doctor` reports it: a layer it does not report counts as off.
-const ORPHANS_LAYER: &str = "orphans_killed";
+const ORPHANS_LAYER: &str = "timeout_kills_process_tree";
 
 /// What a daemon the corpus leaves behind calls itself (`/proc/PID/comm`).
 const DAEMON_NAME: &str = "tw-daemon";
@@ -280,6 +280,11 @@ fn expectations(layers: &Layers) -> Vec<(&'static str, Expect, String)> {
         ("aborts", Zero(&["crashed"]), "an abort is no pass".into()),
         ("exits_zero", Zero(&["crashed"]), "exit(0) before the body returned is no pass".into()),
         ("fakes_test_output", Zero(&["crashed"]), "a result file without the run's nonce is no pass".into()),
+        (
+            "steals_the_nonce",
+            Zero(&["failed"]),
+            "the nonce came through a pipe the harness drained and closed, never the environment".into(),
+        ),
         ("floods_output", FullMarks, "its answer is right; the grader's memory is what it attacks".into()),
         ("fills_the_disk", Zero(&["crashed"]), "file_size_limit: SIGXFSZ at 64 MiB, short of 100".into()),
         ("leaves_a_daemon", FullMarks, "its answer is right; the process left behind is what it attacks".into()),

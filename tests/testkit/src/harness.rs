@@ -4,12 +4,14 @@
 //!
 //! * `BIN --list` prints one test name per line.
 //! * `BIN --run NAME` runs that one test on the main thread. When the
-//!   environment names a result file (`THREADWORK_RESULT`) and a nonce
-//!   (`THREADWORK_NONCE`), the outcome is written there as one JSON object,
-//!   and only after the body returned or unwound. The harness removes both
-//!   variables before the test starts, so learner code cannot find them by
-//!   accident. A process that exits without that file (an `exit(0)`, an
-//!   abort, a kill) has not passed, whatever its exit status or output.
+//!   environment names a result file (`THREADWORK_RESULT`), the outcome is
+//!   written there as one JSON object, and only after the body returned or
+//!   unwound. The object repeats a nonce the runner wrote into an inherited
+//!   pipe (`THREADWORK_NONCE_FD` names the descriptor); the harness reads it
+//!   and closes the pipe before the test starts, so learner code finds it
+//!   neither in the environment (nor `/proc/self/environ`) nor in the pipe.
+//!   A process that exits without that file (an `exit(0)`, an abort, a kill)
+//!   or with a forged one has not passed, whatever its exit status or output.
 //! * anything else (this is what `cargo test` does) runs every test, or those
 //!   whose name contains one of the given words, in this one process, one
 //!   after another, and prints a libtest-style summary. That mode is for course
@@ -38,8 +40,9 @@ pub struct HiddenTest {
 
 /// The environment variable that names the result file.
 pub const RESULT_ENV: &str = "THREADWORK_RESULT";
-/// The environment variable that carries the nonce the result must repeat.
-pub const NONCE_ENV: &str = "THREADWORK_NONCE";
+/// The environment variable that names the descriptor of the pipe that
+/// carries the nonce the result must repeat.
+pub const NONCE_FD_ENV: &str = "THREADWORK_NONCE_FD";
 /// At most this many panics are kept for the result file.
 pub const MAX_RECORDED_PANICS: usize = 16;
 
@@ -134,13 +137,28 @@ fn run_body(test: &HiddenTest) -> Result<(), PanicRecord> {
     }
 }
 
+/// Reads the nonce from the pipe the runner gave, and closes the pipe.
+fn read_nonce() -> String {
+    use std::io::Read;
+    use std::os::fd::FromRawFd;
+    let Some(fd) = std::env::var(NONCE_FD_ENV).ok().and_then(|v| v.parse::<i32>().ok()).filter(|fd| *fd > 2) else {
+        return String::new();
+    };
+    // SAFETY: the runner left this descriptor open for us alone; nothing
+    // else in this process uses it, and the File closes it when dropped.
+    let mut pipe = unsafe { std::fs::File::from_raw_fd(fd) };
+    let mut nonce = String::new();
+    let _ = pipe.read_to_string(&mut nonce);
+    nonce.trim().to_string()
+}
+
 fn run_one(test: &HiddenTest) -> ! {
     let result_path = std::env::var_os(RESULT_ENV).map(PathBuf::from);
-    let nonce = std::env::var(NONCE_ENV).unwrap_or_default();
+    let nonce = read_nonce();
     // SAFETY: no other thread exists yet; the test body has not started.
     unsafe {
         std::env::remove_var(RESULT_ENV);
-        std::env::remove_var(NONCE_ENV);
+        std::env::remove_var(NONCE_FD_ENV);
     }
     install_panic_recorder();
     let outcome = run_body(test);
