@@ -246,6 +246,9 @@ enum Expect {
     Zero(&'static [&'static str]),
     /// Refused at build time: `compile_error`, 0 points.
     CompileError,
+    /// Every test ends with one of these statuses, whatever the score: the
+    /// attack is on the grader, and how long the test takes is the machine's.
+    EndsAs(&'static [&'static str]),
 }
 
 /// The corpus, each submission with what it must score on a machine with
@@ -285,7 +288,12 @@ fn expectations(layers: &Layers) -> Vec<(&'static str, Expect, String)> {
             Zero(&["failed"]),
             "the nonce came through a pipe the harness drained and closed, never the environment".into(),
         ),
-        ("floods_output", FullMarks, "its answer is right; the grader's memory is what it attacks".into()),
+        (
+            "floods_output",
+            // 1 GiB through a pipe takes about 1 s, more on a loaded machine.
+            EndsAs(&["passed", "timed_out"]),
+            "its answer is right; the grader's memory is what it attacks".into(),
+        ),
         ("fills_the_disk", Zero(&["crashed"]), "file_size_limit: SIGXFSZ at 64 MiB, short of 100".into()),
         ("leaves_a_daemon", FullMarks, "its answer is right; the process left behind is what it attacks".into()),
         ("build_script_and_manifest", FullMarks, "its manifest and build script are never used".into()),
@@ -440,6 +448,10 @@ fn the_adversarial_corpus_scores_zero_and_the_control_keeps_full_marks() {
             Expect::CompileError => check(
                 ex["status"] == "compile_error" && score == 0.0,
                 format!("{id} should not compile ({why}), got {} {score}/{max}, tests {statuses:?}", ex["status"]),
+            ),
+            Expect::EndsAs(allowed) => check(
+                !tests.is_empty() && statuses.iter().all(|s| allowed.contains(s)),
+                format!("{id}: tests should end as {allowed:?} ({why}), got {statuses:?}"),
             ),
         }
         for t in tests {
