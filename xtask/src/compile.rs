@@ -16,8 +16,10 @@ use crate::course::{Course, Exercise};
 use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 use std::io::{BufRead, BufReader, Read};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 use toml::{Table, Value};
 
@@ -42,12 +44,22 @@ pub fn build_hidden_tests(
     color: bool,
     progress: &mut dyn FnMut(&str),
 ) -> Result<Build> {
-    build_tests_from(course, ex, src_dir, &course.tests_dir(ex), variant, color, progress)
+    build_tests_from(
+        course,
+        ex,
+        src_dir,
+        &course.tests_dir(ex),
+        variant,
+        color,
+        Some(course.build_time_limit()),
+        progress,
+    )
 }
 
 /// [`build_hidden_tests`] with the test sources taken from `tests_dir` (a
 /// copy of the exercise's tests with a grader's private tests laid over
 /// it). The tests' dependencies still come from the course's own manifest.
+#[allow(clippy::too_many_arguments)]
 pub fn build_tests_from(
     course: &Course,
     ex: &Exercise,
@@ -55,6 +67,7 @@ pub fn build_tests_from(
     tests_dir: &Path,
     variant: &str,
     color: bool,
+    time_limit: Option<Duration>,
     progress: &mut dyn FnMut(&str),
 ) -> Result<Build> {
     let started = Instant::now();
@@ -94,8 +107,12 @@ pub fn build_tests_from(
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
+        // Its own process group, so that the build's time limit stops
+        // cargo and every rustc it started.
+        .process_group(0)
         .spawn()
         .context("cannot run cargo: is the Rust toolchain installed?")?;
+    let (finished, watchdog) = build_watchdog(child.id() as libc::pid_t, time_limit);
 
     // cargo's own messages (download or resolution failures) come on stderr;
     // read them on the side so neither pipe fills up.
@@ -139,8 +156,20 @@ pub fn build_tests_from(
         }
     }
     let status = child.wait().context("cargo did not finish")?;
+    let _ = finished.send(());
+    let stopped = watchdog.join().unwrap_or(false);
     let cargo_stderr = stderr_reader.join().unwrap_or_default();
     let duration = started.elapsed();
+    if stopped {
+        let rendered = format!(
+            "error: the build of `{}` with its hidden tests took over {} s and was stopped. Something in the \
+             code keeps the compiler busy: a `const` or `static` computed by a loop that does not end (with \
+             the long_running_const_eval lint allowed), or macros or generics that expand without end.\n",
+            ex.name,
+            time_limit.unwrap_or_default().as_secs_f64()
+        );
+        return Ok(Build::CompileError { rendered, duration });
+    }
     if status.success() {
         let built = test_binary.context("cargo built the tests but named no test binary")?;
         let test_binary = private_copy(&built, &package_dir)?;
@@ -154,6 +183,29 @@ pub fn build_tests_from(
         ex.name,
         course.relativize(cargo_stderr.trim())
     )
+}
+
+/// Kills the process group `pid` (cargo and its rustc) if nothing is sent
+/// on the returned channel within `limit`; the thread returns whether it did.
+fn build_watchdog(pid: libc::pid_t, limit: Option<Duration>) -> (mpsc::Sender<()>, std::thread::JoinHandle<bool>) {
+    let (finished, wait) = mpsc::channel::<()>();
+    let watchdog = std::thread::spawn(move || {
+        let out_of_time = match limit {
+            Some(limit) => matches!(wait.recv_timeout(limit), Err(mpsc::RecvTimeoutError::Timeout)),
+            None => {
+                let _ = wait.recv();
+                false
+            }
+        };
+        if out_of_time {
+            // SAFETY: plain syscall on the build's own process group.
+            unsafe {
+                libc::kill(-pid, libc::SIGKILL);
+            }
+        }
+        out_of_time
+    });
+    (finished, watchdog)
 }
 
 /// Copies the test binary cargo built to `package_dir/hidden`, replacing

@@ -49,6 +49,11 @@ pub struct Defaults {
     /// ... but never more than this many re-runs.
     #[serde(default = "default_confirm_max_runs")]
     pub confirm_max_runs: u32,
+    /// Wall-clock limit for one build of an exercise with its hidden tests:
+    /// code can keep the compiler busy for ever (a `const` loop with its
+    /// lint allowed), and the build lock with it.
+    #[serde(default = "default_build_timeout_secs")]
+    pub build_timeout_secs: f64,
 }
 
 impl Default for Defaults {
@@ -58,6 +63,7 @@ impl Default for Defaults {
             confirm_runs: default_confirm_runs(),
             confirm_secs: default_confirm_secs(),
             confirm_max_runs: default_confirm_max_runs(),
+            build_timeout_secs: default_build_timeout_secs(),
         }
     }
 }
@@ -72,6 +78,10 @@ fn default_confirm_secs() -> f64 {
 
 fn default_confirm_max_runs() -> u32 {
     200
+}
+
+fn default_build_timeout_secs() -> f64 {
+    600.0
 }
 
 fn default_timeout_secs() -> f64 {
@@ -131,6 +141,11 @@ pub struct TestSettings {
 }
 
 impl Course {
+    /// How long one build of learner code may take (`build_timeout_secs`).
+    pub fn build_time_limit(&self) -> Duration {
+        Duration::from_secs_f64(self.defaults.build_timeout_secs.max(1.0))
+    }
+
     /// Loads the course at `root` and checks that its exercises are all there.
     pub fn load(root: &Path) -> Result<Course> {
         let info_path = root.join("exercises/info.toml");

@@ -50,8 +50,9 @@ fn corpus() -> PathBuf {
 /// The fixture course with the corpus's exercise as its only one: the
 /// fixture's own exercises would only add builds (and `mixed` and `broken`
 /// exist to misbehave under `check`). A short timeout (5 s: the flood of
-/// 1 GiB takes about 1 s on an idle machine), and one confirmation run at
-/// most, keep the batch quick.
+/// 1 GiB takes about 1 s on an idle machine), one confirmation run at
+/// most, and 45 s per build (a few seconds is what a build takes here, and
+/// the compiler's hang holds the build lock that long) keep the batch quick.
 fn corpus_course() -> FixtureCourse {
     let course = FixtureCourse::new();
     support::copy_tree(&corpus().join("exercise"), &course.path().join("exercises").join(DIR));
@@ -59,7 +60,8 @@ fn corpus_course() -> FixtureCourse {
     support::copy_tree(&corpus().join("solution"), &course.path().join("solutions").join(DIR));
     let info = course.path().join("exercises/info.toml");
     let mut table: toml::Table = std::fs::read_to_string(&info).unwrap().parse().unwrap();
-    let defaults: toml::Table = "confirm_runs = 1\nconfirm_secs = 0.0\nconfirm_max_runs = 1\n".parse().unwrap();
+    let defaults: toml::Table =
+        "confirm_runs = 1\nconfirm_secs = 0.0\nconfirm_max_runs = 1\nbuild_timeout_secs = 45\n".parse().unwrap();
     table.insert("defaults".into(), defaults.into());
     let victim: toml::Table = format!("name = \"victim\"\ndir = \"{DIR}\"\ntimeout_secs = 5\n").parse().unwrap();
     table.insert("exercise".into(), toml::Value::Array(vec![victim.into()]));
@@ -298,6 +300,7 @@ fn expectations(layers: &Layers) -> Vec<(&'static str, Expect, String)> {
         ("leaves_a_daemon", FullMarks, "its answer is right; the process left behind is what it attacks".into()),
         ("build_script_and_manifest", FullMarks, "its manifest and build script are never used".into()),
         ("includes_the_solution", CompileError, "include_str! reaching outside src/ is refused".into()),
+        ("hangs_the_compiler", CompileError, "the build's time limit stops the compiler".into()),
     ];
     for (cheat, layer) in [
         ("writes_outside", "files_confined"),
@@ -462,6 +465,10 @@ fn the_adversarial_corpus_scores_zero_and_the_control_keeps_full_marks() {
         match *id {
             "stack_overflow" => check(says("overflowed its stack"), format!("{id}: no word of the overflow")),
             "fakes_test_output" => check(says("not written by the harness"), format!("{id}: the forgery unnamed")),
+            "hangs_the_compiler" => check(
+                ex["compiler_output"].as_str().unwrap_or_default().contains("was stopped"),
+                format!("{id}: the compiler's output does not say the build was stopped: {}", ex["compiler_output"]),
+            ),
             _ => {}
         }
     }

@@ -79,21 +79,29 @@ fn grade_exercise(
 ) -> Result<ExerciseResult> {
     let variant = format!("grade-{slot}");
     let tidy = |text: &str| tidy_paths(course, sub, text);
-    let (binary, build_ms) =
-        match build_tests_from(course, ex, src, &suite.test_dirs[&ex.dir], &variant, false, &mut |_| {})? {
-            Build::Built { test_binary, duration } => (test_binary, duration.as_millis() as u64),
-            Build::CompileError { rendered, duration } => {
-                let why = if crate::reach::is_refusal(&rendered) {
-                    "not run: the exercise was not built, as it reads files outside its src/ folder"
-                } else {
-                    "not run: the exercise does not compile"
-                };
-                let mut r = not_run(course, ex, tests, ExerciseStatus::CompileError, why);
-                r.compiler_output = Some(tidy(&rendered));
-                r.build_ms = duration.as_millis() as u64;
-                return Ok(r);
-            }
-        };
+    let (binary, build_ms) = match build_tests_from(
+        course,
+        ex,
+        src,
+        &suite.test_dirs[&ex.dir],
+        &variant,
+        false,
+        Some(course.build_time_limit()),
+        &mut |_| {},
+    )? {
+        Build::Built { test_binary, duration } => (test_binary, duration.as_millis() as u64),
+        Build::CompileError { rendered, duration } => {
+            let why = if crate::reach::is_refusal(&rendered) {
+                "not run: the exercise was not built, as it reads files outside its src/ folder"
+            } else {
+                "not run: the exercise does not compile"
+            };
+            let mut r = not_run(course, ex, tests, ExerciseStatus::CompileError, why);
+            r.compiler_output = Some(tidy(&rendered));
+            r.build_ms = duration.as_millis() as u64;
+            return Ok(r);
+        }
+    };
     let hidden = crate::runner::list_tests(&binary)?;
     let scratch = course.work_dir().join("grade/runs").join(format!("slot-{slot}")).join(&ex.dir);
     let mut outcomes = crate::runner::run_tests_in(course, ex, &binary, &hidden, 1, Stop::Never, &scratch, &|_, _| {})?;

@@ -68,6 +68,8 @@ pub fn prepare(course: &Course, overlay: Option<&Path>) -> Result<Suite> {
             &test_dirs[&ex.dir],
             "grade-suite",
             false,
+            // The course's own code, built first, dependencies and all.
+            None,
             &mut |_| {},
         )? {
             crate::compile::Build::Built { test_binary, .. } => test_binary,
