@@ -45,9 +45,12 @@ pub const ADDRESS_SPACE_LIMIT: u64 = 4 << 30;
 /// the process tree; this catches a process that escaped it.
 pub const CPU_GRACE_SECS: u64 = 10;
 /// Processes and threads one test may have at once (the cgroup's
-/// `pids.max`; with `RLIMIT_NPROC`, this many on top of what the user
-/// already runs). The stress tests use a few dozen threads.
+/// `pids.max`). The stress tests use a few dozen threads.
 pub const TASK_LIMIT: u64 = 1024;
+/// With `RLIMIT_NPROC`, which counts every process and thread of the user
+/// (the grader's own, cargo's, and those of the tests running beside),
+/// this many on top of what the user ran when the runner started.
+pub const USER_TASK_MARGIN: u64 = 4 * TASK_LIMIT;
 /// The cgroup v1 `pids` hierarchy, where this machine mounts it.
 const PIDS_HIERARCHY: &str = "/sys/fs/cgroup/pids";
 /// System folders a confined test may read (and run programs from).
@@ -393,13 +396,13 @@ fn probe() -> Sandbox {
             // SAFETY: plain syscall.
             let uid = unsafe { libc::getuid() };
             let running = tasks_of_user(uid);
-            let n = running + TASK_LIMIT;
+            let n = running + USER_TASK_MARGIN;
             (
                 None,
                 Some(n),
                 format!(
                     "RLIMIT_NPROC = {n}: this user's processes and threads, all told ({running} when probed, \
-                     plus {TASK_LIMIT}); no cgroup: {why}"
+                     plus {USER_TASK_MARGIN}); no cgroup: {why}"
                 ),
             )
         }
