@@ -18,27 +18,37 @@ fn doctor_with(course: &FixtureCourse, off: &str) -> serde_json::Value {
     serde_json::from_slice(&output.stdout).unwrap()
 }
 
-#[test]
-fn learner_code_cannot_phone_home_fill_the_disk_or_hoard_memory() {
-    let course = FixtureCourse::new();
-    let layers = doctor(&course);
+/// `check mixed` with a listener on loopback whose port `phones_home` is
+/// given, and the layers in `off` switched off: its JSON lines, and what
+/// the listener accepted once the check was over.
+fn check_mixed_beside_a_listener(
+    course: &FixtureCourse,
+    off: &str,
+) -> (Vec<serde_json::Value>, std::io::Result<(std::net::TcpStream, std::net::SocketAddr)>) {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let output = course
         .xtask()
         .args(["check", "mixed", "--format", "json"])
         .env("FIXTURE_PORT", port.to_string())
+        .env("THREADWORK_SANDBOX_OFF", off)
         .output()
         .unwrap();
-    assert_eq!(output.status.code(), Some(1));
-    let lines = json_lines(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{off}");
+    listener.set_nonblocking(true).unwrap();
+    (json_lines(&output.stdout), listener.accept())
+}
+
+#[test]
+fn learner_code_cannot_phone_home_fill_the_disk_or_hoard_memory() {
+    let course = FixtureCourse::new();
+    let layers = doctor(&course);
+    let (lines, reached) = check_mixed_beside_a_listener(&course, "");
     let status = |name: &str| test_line(&lines, name)["status"].as_str().unwrap().to_string();
 
     // The network: the test ran (and passed: it ignores the outcome), but
     // nothing reached the port it was given.
     assert_eq!(status("phones_home"), "passed");
-    listener.set_nonblocking(true).unwrap();
-    let reached = listener.accept();
     if layers["no_network"]["on"] == true {
         assert!(
             matches!(&reached, Err(e) if e.kind() == ErrorKind::WouldBlock),
@@ -149,21 +159,9 @@ fn each_fallback_is_reported_and_holds_what_it_claims() {
         let expect_no_network = (!off.contains("netns") && netns_here) || landlock_net;
         assert_eq!(layers["no_network"]["on"], expect_no_network, "{off}: {}", layers["no_network"]);
 
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let output = course
-            .xtask()
-            .args(["check", "mixed", "--format", "json"])
-            .env("FIXTURE_PORT", port.to_string())
-            .env("THREADWORK_SANDBOX_OFF", off)
-            .output()
-            .unwrap();
-        assert_eq!(output.status.code(), Some(1), "{off}");
-        let lines = json_lines(&output.stdout);
+        let (lines, reached) = check_mixed_beside_a_listener(&course, off);
         assert_eq!(test_line(&lines, "phones_home")["status"], "passed", "{off}");
         assert_eq!(test_line(&lines, "passes")["status"], "passed", "{off}");
-        listener.set_nonblocking(true).unwrap();
-        let reached = listener.accept();
         assert_eq!(
             reached.is_err(),
             expect_no_network,
