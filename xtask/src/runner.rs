@@ -228,8 +228,10 @@ pub fn run_one(
             }
         });
     }
-    let mut child =
-        retry_while_busy(|| command.spawn()).with_context(|| format!("cannot start {}", binary.display()))?;
+    let mut child = retry_while_busy(|| command.spawn()).with_context(|| match &supervisor {
+        Some(exe) => format!("cannot start the supervisor {} of {}", exe.display(), binary.display()),
+        None => format!("cannot start {}", binary.display()),
+    })?;
     let pid = child.id() as libc::pid_t;
     drop(nonce_pipe);
     // Closing the supervisor's stdin calls the test off.
@@ -291,7 +293,16 @@ pub fn run_one(
 /// The program that supervises each test: this one (`xtask supervise`).
 /// This crate's unit tests are another program, and run tests unsupervised.
 fn supervisor() -> Option<std::path::PathBuf> {
-    if cfg!(test) { None } else { std::env::current_exe().ok() }
+    if cfg!(test) { None } else { this_program() }
+}
+
+/// A path that starts this very program again. `/proc/self/exe` still runs
+/// it after cargo has replaced the file on disk (selftest's own tests rebuild
+/// xtask with dev-dependency features while selftest runs), where the path
+/// `current_exe` gives would then name a deleted file.
+pub fn this_program() -> Option<std::path::PathBuf> {
+    let proc_link = std::path::Path::new("/proc/self/exe");
+    if proc_link.exists() { Some(proc_link.to_path_buf()) } else { std::env::current_exe().ok() }
 }
 
 /// Starts a test binary (`spawn`, `output`), again while it fails with

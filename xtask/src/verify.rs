@@ -418,12 +418,7 @@ pub struct LoadGenerator(std::process::Child);
 
 impl LoadGenerator {
     pub fn start() -> Result<LoadGenerator> {
-        // /proc/self/exe still runs this binary even when cargo has since
-        // replaced the file (selftest rebuilds xtask for its own tests).
-        let exe = match std::path::Path::new("/proc/self/exe") {
-            p if p.exists() => p.to_path_buf(),
-            _ => std::env::current_exe().context("cannot find the xtask binary to start the load generator")?,
-        };
+        let exe = crate::runner::this_program().context("cannot find the xtask binary to start the load generator")?;
         let child = std::process::Command::new(exe)
             .arg("burn-cpu")
             .stdin(std::process::Stdio::null())

@@ -108,6 +108,34 @@ fn passing_exercises_exit_zero_and_say_so_without_escape_codes_when_piped() {
         .stdout(predicate::str::contains("\x1b[").not());
 }
 
+/// `cargo test` relinks `target/debug/xtask` with dev-dependency features
+/// while `cargo xtask selftest` is running from it: the running program's
+/// file is then gone, and it must still start its supervisor for each test.
+#[test]
+fn tests_still_run_after_the_xtask_binary_is_replaced_on_disk() {
+    use std::os::fd::AsRawFd;
+    let course = FixtureCourse::new();
+    let copy = course.path().join("xtask-copy");
+    std::fs::copy(assert_cmd::cargo::cargo_bin("xtask"), &copy).unwrap();
+    let open = std::fs::File::open(&copy).unwrap();
+    std::fs::remove_file(&copy).unwrap();
+    // Started through its open file, the program's own path names a deleted file.
+    let template = course.xtask();
+    let mut command = std::process::Command::new(format!("/proc/self/fd/{}", open.as_raw_fd()));
+    command.args(template.get_args());
+    for (key, value) in template.get_envs() {
+        match value {
+            Some(value) => command.env(key, value),
+            None => command.env_remove(key),
+        };
+    }
+    let output = command.args(["check", "good"]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(stdout.contains("✓ good passes"), "{stdout}");
+}
+
 #[test]
 fn no_color_turns_escape_codes_off_and_stub_failures_read_as_such() {
     let course = FixtureCourse::new();
