@@ -60,7 +60,7 @@ pub fn run(course: &Course, args: Args) -> Result<i32> {
     }
     let jobs = args.jobs.unwrap_or_else(crate::runner::default_jobs);
     let mut reporter: Box<dyn Reporter> = match args.format {
-        Format::Human => Box::new(Human::new()),
+        Format::Human => Box::new(Human::new(crate::category::Catalogue::load(course)?)),
         Format::Json => Box::new(JsonLines::new()),
     };
     let spinner_allowed = args.format == Format::Human;

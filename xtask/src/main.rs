@@ -3,6 +3,7 @@
 //! codes (see `exit`).
 
 mod capture;
+mod category;
 mod check;
 mod compile;
 mod course;

@@ -40,6 +40,10 @@ pub struct TestOutcome {
     pub message: String,
     /// Where the failing panic happened, relative to the course root.
     pub location: Option<String>,
+    /// The kind of mistake a test that did not pass names (see
+    /// `category.rs`); none for a pass.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
     #[serde(serialize_with = "as_millis", rename = "duration_ms")]
     pub duration: Duration,
     /// Panics raised in the learner's code (any thread), for context.

@@ -5,12 +5,14 @@
 //! writes one object per line (format_version 1):
 //!
 //! * `{"type":"test", "exercise", "name", "status", "message", "location",
-//!   "duration_ms", "learner_panics"}` for each test, in declaration order;
+//!   "category"?, "duration_ms", "learner_panics"}` for each test, in
+//!   declaration order (`category` for a test that did not pass);
 //! * `{"type":"exercise", "name", "dir", "status", "passed", "total",
 //!   "build_ms", "compiler_output"?}` after an exercise's tests;
 //! * `{"type":"summary", "passed_exercises", "total_exercises",
 //!   "checked", "next"}` last.
 
+use crate::category::Catalogue;
 use crate::course::{Course, Exercise};
 use crate::outcome::{ExerciseOutcome, ExerciseStatus, TestOutcome, TestStatus};
 use anstyle::{AnsiColor, Style};
@@ -39,11 +41,45 @@ pub struct Human {
     /// The last failure message printed, to fold repeats (a stub fails every
     /// test with the same `todo!()`).
     last_message: Option<String>,
+    catalogue: Catalogue,
+    /// The categories explained so far in this exercise: each is explained
+    /// once, at its first failing test.
+    explained: Vec<String>,
 }
 
 impl Human {
-    pub fn new() -> Self {
-        Human { out: anstream::AutoStream::auto(std::io::stdout()), last_message: None }
+    pub fn new(catalogue: Catalogue) -> Self {
+        Human {
+            out: anstream::AutoStream::auto(std::io::stdout()),
+            last_message: None,
+            catalogue,
+            explained: Vec::new(),
+        }
+    }
+
+    /// `[Lost update]` after a failed test's name.
+    fn category_label(&self, test: &TestOutcome) -> String {
+        match &test.category {
+            Some(name) => {
+                let title = self.catalogue.get(name).map_or(name.as_str(), |e| e.title.as_str());
+                format!(" [{title}]")
+            }
+            None => String::new(),
+        }
+    }
+
+    /// The category's explanation and where to reread, the first time it
+    /// appears in an exercise.
+    fn explain_category(&mut self, ex: &Exercise, test: &TestOutcome) {
+        let Some(name) = &test.category else { return };
+        if self.explained.contains(name) {
+            return;
+        }
+        self.explained.push(name.clone());
+        let Some(entry) = self.catalogue.get(name) else { return };
+        let reread = self.catalogue.reread(name, ex).unwrap_or_default();
+        let _ = writeln!(self.out, "      {BOLD}{}:{BOLD:#} {}", entry.title, entry.explanation);
+        let _ = writeln!(self.out, "      {DIM}Reread {reread}.{DIM:#}");
     }
 }
 
@@ -54,6 +90,7 @@ fn indent(text: &str, prefix: &str) -> String {
 impl Reporter for Human {
     fn exercise_started(&mut self, course: &Course, ex: &Exercise) {
         self.last_message = None;
+        self.explained.clear();
         let title = format!("{:02} {}", course.number(ex), ex.name);
         let rule = "─".repeat(60usize.saturating_sub(title.len() + 4));
         let _ = writeln!(self.out, "\n{BOLD}── {title} {rule}{BOLD:#}");
@@ -68,14 +105,15 @@ impl Reporter for Human {
         );
     }
 
-    fn test_finished(&mut self, _course: &Course, _ex: &Exercise, test: &TestOutcome) {
+    fn test_finished(&mut self, _course: &Course, ex: &Exercise, test: &TestOutcome) {
         let (mark, style, note) = match test.status {
             TestStatus::Passed => ("✓", GREEN, ""),
             TestStatus::Failed => ("✗", RED, ""),
             TestStatus::TimedOut => ("✗", YELLOW, " (timed out)"),
             TestStatus::Crashed => ("✗", RED, " (crashed)"),
         };
-        let _ = writeln!(self.out, "  {style}{mark}{style:#} {}{DIM}{note}{DIM:#}", test.name);
+        let label = self.category_label(test);
+        let _ = writeln!(self.out, "  {style}{mark}{style:#} {}{DIM}{note}{label}{DIM:#}", test.name);
         if test.status == TestStatus::Passed {
             return;
         }
@@ -91,6 +129,7 @@ impl Reporter for Human {
             let _ = writeln!(self.out, "      {DIM}its last output:{DIM:#}");
             let _ = writeln!(self.out, "{DIM}{}{DIM:#}", indent(test.stderr_tail.trim_end(), "      │ "));
         }
+        self.explain_category(ex, test);
         self.last_message = Some(test.message.clone());
     }
 

@@ -61,6 +61,7 @@ pub fn check_rules(course: &Course, ex: &Exercise, src_dir: &Path) -> Vec<TestOu
             TestOutcome {
                 weight: course.weight(ex, &test_name),
                 name: test_name,
+                category: (status == TestStatus::Failed).then(|| crate::category::FORBIDDEN_CONSTRUCT.to_string()),
                 status,
                 message,
                 location,

@@ -10,6 +10,7 @@
 //! or aborts leaves no such file and is never a pass.
 
 use crate::capture::BoundedOutput;
+use crate::category;
 use crate::course::{Course, Exercise};
 use crate::outcome::{PanicRecord, TestOutcome, TestStatus};
 use anyhow::{Context, Result, bail};
@@ -47,6 +48,9 @@ struct ResultFile {
     message: String,
     location: String,
     panics: Vec<PanicRecord>,
+    /// What the test declared its failure means, if it did.
+    #[serde(default)]
+    category: Option<String>,
 }
 
 /// How many test processes run at once when `--jobs` is not given: one per core.
@@ -78,12 +82,28 @@ pub enum Stop {
     /// running: enough to know that a mutant dies, for a fraction of the time
     /// its hanging tests would cost.
     AtFirstFailure,
+    /// At the first test that fails with this category: enough to know that
+    /// a mutant dies of the mistake it stands for.
+    AtFirstFailureAs(&'static str),
+}
+
+impl Stop {
+    fn ends_at(self, o: &TestOutcome) -> bool {
+        match self {
+            Stop::Never => false,
+            Stop::AtFirstFailure => o.status != TestStatus::Passed,
+            Stop::AtFirstFailureAs(category) => {
+                o.status != TestStatus::Passed && o.category.as_deref() == Some(category)
+            }
+        }
+    }
 }
 
 /// Runs every named test in its own process, `jobs` at a time, and calls
 /// `on_done` as each one ends. Returns the outcomes in the order of `names`;
-/// with [`Stop::AtFirstFailure`], only those of the tests that reached a
-/// verdict (at least one of them failed when any is missing).
+/// with [`Stop::AtFirstFailure`] (or `AtFirstFailureAs`), only those of the
+/// tests that reached a verdict (at least one of them failed when any is
+/// missing).
 pub fn run_tests(
     course: &Course,
     ex: &Exercise,
@@ -131,7 +151,7 @@ pub fn run_tests_in(
                             })
                         });
                     if let Ok(Some(o)) = &outcome {
-                        if stop == Stop::AtFirstFailure && o.status != TestStatus::Passed {
+                        if stop.ends_at(o) {
                             cancel.store(true, Ordering::SeqCst);
                         }
                         on_done(i, o);
@@ -390,6 +410,7 @@ fn judge(
         status: TestStatus::Crashed,
         message: String::new(),
         location: None,
+        category: None,
         duration,
         learner_panics,
         weight: 1.0,
@@ -414,8 +435,19 @@ fn judge(
             if let Some(p) = root {
                 outcome.message = explain_failure(course, &p.message, &p.location, &p.location);
                 outcome.location = Some(p.location);
+                outcome.category = Some(category::PANIC.to_string());
                 return outcome;
             }
+            // A panic in the learner's own code is a panic whatever the test
+            // was looking for; otherwise the test's own word, if it gave one.
+            outcome.category = Some(if is_learner_location(course, &r.location) {
+                category::PANIC.to_string()
+            } else {
+                r.category
+                    .clone()
+                    .filter(|c| category::is_known(c))
+                    .unwrap_or_else(|| category::WRONG_RESULT.to_string())
+            });
             let location = course.relativize(&r.location);
             outcome.message = explain_failure(course, &r.message, &r.location, &location);
             if !is_learner_location(course, &r.location)
@@ -430,6 +462,7 @@ fn judge(
         }
         _ if timed_out => {
             outcome.status = TestStatus::TimedOut;
+            outcome.category = Some(category::TIMEOUT.to_string());
             outcome.message = format!(
                 "did not finish within {} s and was stopped. Something waits forever or never ends: \
                  a deadlock, a lost wakeup, a thread that is never told to stop, or an endless loop.",
@@ -439,6 +472,7 @@ fn judge(
         }
         _ => {
             outcome.status = TestStatus::Crashed;
+            outcome.category = Some(category::PANIC.to_string());
             let tail = stderr.tail_text(4000);
             outcome.message = explain_crash(exit, &tail, report.is_some());
             outcome.stderr_tail = course.relativize(&stderr.tail_text(2000));
@@ -449,10 +483,12 @@ fn judge(
 
 /// A panic location that is not in the hidden tests is the learner's (their
 /// crate, or the standard library called from it).
+/// Whether a panic happened in the code under test: the learner's, or a
+/// mutant standing in for it (`tests/NN/mutants/`), not the hidden tests.
 fn is_learner_location(course: &Course, location: &str) -> bool {
     let rel = course.relativize(location);
     !rel.is_empty()
-        && !rel.starts_with("tests/")
+        && (!rel.starts_with("tests/") || rel.contains("/mutants/"))
         && !rel.starts_with(crate::grade::suite::SUITE_DIR)
         && !rel.contains("/tests/testkit/")
 }

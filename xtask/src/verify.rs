@@ -3,7 +3,8 @@
 //! For each exercise: the stub must fail its hidden tests; the reference
 //! solution must pass all of them in every one of N runs while a load
 //! generator keeps every core busy; and every mutant under
-//! `tests/NN/mutants/` must be killed (some test fails) in every run. It
+//! `tests/NN/mutants/` must be killed in every run, by a failure of the
+//! category its header names (`//! CATEGORY: lost_update`). It
 //! prints a kill matrix (mutant × test) and what the solution's tests cost
 //! in CPU-seconds.
 //!
@@ -11,14 +12,19 @@
 //! `{"format_version": 1, "runs", "mutant_runs", "load", "first_kill", "seconds",
 //! "exercises": [{"name", "stub_failed", "solution_runs", "solution_passed_runs",
 //! "solution_passed_all", "solution_failures": [{"test", "runs", "message"}],
-//! "cpu_seconds", "seconds", "mutants": [{"name", "mistake", "runs", "killed_runs",
-//! "killed_by": ["<test>", ...], "seconds"}]}]}`,
+//! "cpu_seconds", "seconds", "mutants": [{"name", "mistake", "category", "runs",
+//! "killed_runs", "named_runs", "killed_by": ["<test>", ...], "killed_as":
+//! ["<category>", ...], "seconds"}]}]}`,
 //! where `cpu_seconds` is the CPU time of one full run of the solution's
 //! hidden tests (the mean over the runs) and `killed_by` lists every test that
 //! failed on the mutant in at least one run (with `--first-kill`, only the
-//! tests that failed before the run was ended). `seconds` are wall times.
+//! tests that failed before the run was ended: each mutant's run ends at its
+//! first failure of its own category). `named_runs` counts the runs with a
+//! failure of the mutant's category, and `killed_as` lists every category
+//! its failures had. `seconds` are wall times.
 //! `--mutant-runs 0` leaves `mutants` empty. Every problem (a stub that
-//! passes, a flaky solution, a surviving mutant) is also said in one line,
+//! passes, a flaky solution, a surviving mutant, a mutant killed as another
+//! mistake than its own) is also said in one line,
 //! on stderr with `--format json`.
 
 use crate::check::Sources;
@@ -97,9 +103,13 @@ struct Failure {
 struct MutantReport {
     name: String,
     mistake: String,
+    /// The category its failures must name.
+    category: String,
     runs: usize,
     killed_runs: usize,
+    named_runs: usize,
     killed_by: Vec<String>,
+    killed_as: Vec<String>,
     /// Wall time to build the mutant and run its tests `runs` times.
     seconds: f64,
 }
@@ -180,15 +190,27 @@ fn problems(report: &Report) -> Vec<String> {
                 ex.name, f.test, f.runs, ex.solution_runs
             ));
         }
-        for m in ex.mutants.iter().filter(|m| m.killed_runs < m.runs) {
-            lines.push(format!(
-                "{}: mutant {} survived {} of {} runs ({})",
-                ex.name,
-                m.name,
-                m.runs - m.killed_runs,
-                m.runs,
-                m.mistake
-            ));
+        for m in &ex.mutants {
+            if m.killed_runs < m.runs {
+                lines.push(format!(
+                    "{}: mutant {} survived {} of {} runs ({})",
+                    ex.name,
+                    m.name,
+                    m.runs - m.killed_runs,
+                    m.runs,
+                    m.mistake
+                ));
+            } else if m.named_runs < m.runs {
+                lines.push(format!(
+                    "{}: mutant {} is a `{}` mistake, but in {} of {} runs no failure said so (its failures: {})",
+                    ex.name,
+                    m.name,
+                    m.category,
+                    m.runs - m.named_runs,
+                    m.runs,
+                    m.killed_as.join(", ")
+                ));
+            }
         }
     }
     lines
@@ -209,7 +231,7 @@ fn verify_exercise(course: &Course, ex: &Exercise, plan: &Plan) -> Result<Exerci
     let started = Instant::now();
     let (runs, mutant_runs, human) = (plan.runs, plan.mutant_runs, plan.human);
     // The stub: one run is enough; it must not pass.
-    let stub = run_variant(course, ex, &Sources::Learner, 1, plan, plan.stop)?;
+    let stub = run_variant(course, ex, &Sources::Learner, 1, plan, plan.stop, None)?;
     let stub_failed = stub.failed_runs() == 1;
     if human {
         println!(
@@ -218,7 +240,7 @@ fn verify_exercise(course: &Course, ex: &Exercise, plan: &Plan) -> Result<Exerci
         );
     }
 
-    let solution = run_variant(course, ex, &Sources::Other(course.solution_dir(ex)), runs, plan, Stop::Never)?;
+    let solution = run_variant(course, ex, &Sources::Other(course.solution_dir(ex)), runs, plan, Stop::Never, None)?;
     let solution_passed_runs = runs - solution.failed_runs();
     let cpu_seconds = solution.cpu.as_secs_f64() / runs as f64;
     if human {
@@ -240,23 +262,39 @@ fn verify_exercise(course: &Course, ex: &Exercise, plan: &Plan) -> Result<Exerci
     for path in mutant_paths {
         let name = path.file_stem().unwrap_or_default().to_string_lossy().into_owned();
         let mistake = mutant_mistake(&path)?;
-        let result = run_variant(course, ex, &Sources::Other(path.clone()), mutant_runs, plan, plan.stop)?;
+        let category = mutant_category(&path)?;
+        let stop = match plan.stop {
+            Stop::AtFirstFailure => Stop::AtFirstFailureAs(category),
+            other => other,
+        };
+        let result = run_variant(course, ex, &Sources::Other(path.clone()), mutant_runs, plan, stop, Some(category))?;
         let killed_runs = result.failed_runs();
         let killed_by: Vec<String> = result.failures.keys().cloned().collect();
+        let killed_as: Vec<String> = result.categories.iter().cloned().collect();
         if human {
-            let verdict = if killed_runs == mutant_runs { "killed" } else { "SURVIVED" };
+            let verdict = match (killed_runs == mutant_runs, result.named_runs == mutant_runs) {
+                (false, _) => "SURVIVED",
+                (true, true) => "killed",
+                (true, false) => "killed AS ANOTHER MISTAKE",
+            };
             println!(
-                "  mutant      {name}: {verdict} {killed_runs}/{mutant_runs} by {} ({:.1} s)",
+                "  mutant      {name}: {verdict} {killed_runs}/{mutant_runs} as {category} {}/{mutant_runs}, by {} \
+                 ({}) ({:.1} s)",
+                result.named_runs,
                 killed_by.join(", "),
+                killed_as.join(", "),
                 result.seconds
             );
         }
         mutants.push(MutantReport {
             name,
             mistake,
+            category: category.to_string(),
             runs: mutant_runs,
             killed_runs,
+            named_runs: result.named_runs,
             killed_by,
+            killed_as,
             seconds: result.seconds,
         });
     }
@@ -287,6 +325,10 @@ struct VariantRuns {
     run_failed: Vec<bool>,
     /// Per failing test: in how many runs it failed, and its first message.
     failures: BTreeMap<String, (usize, String)>,
+    /// Every category the failures had.
+    categories: std::collections::BTreeSet<String>,
+    /// Runs with a failure of the expected category.
+    named_runs: usize,
     /// CPU time of the test processes over all runs.
     cpu: Duration,
     /// Wall time, build included.
@@ -306,6 +348,7 @@ fn run_variant(
     runs: usize,
     plan: &Plan,
     stop: Stop,
+    expected: Option<&str>,
 ) -> Result<VariantRuns> {
     let started = Instant::now();
     let (src_dir, variant) = crate::check::resolve_sources(course, ex, sources)?;
@@ -331,6 +374,8 @@ fn run_variant(
         test_names: hidden.iter().cloned().chain(rules.iter().map(|r| r.name.clone())).collect(),
         run_failed: Vec::new(),
         failures: BTreeMap::new(),
+        categories: Default::default(),
+        named_runs: 0,
         cpu: Duration::ZERO,
         seconds: 0.0,
     };
@@ -341,12 +386,18 @@ fn run_variant(
         outcomes.extend(rules.iter().cloned());
         result.cpu += children_cpu().saturating_sub(cpu_before);
         let mut failed = false;
+        let mut named = false;
         for o in outcomes.iter().filter(|o| o.status != TestStatus::Passed) {
             failed = true;
             let entry = result.failures.entry(o.name.clone()).or_insert((0, o.message.clone()));
             entry.0 += 1;
+            if let Some(category) = &o.category {
+                named |= expected == Some(category.as_str());
+                result.categories.insert(category.clone());
+            }
         }
         result.run_failed.push(failed);
+        result.named_runs += usize::from(named);
     }
     result.seconds = started.elapsed().as_secs_f64();
     Ok(result)
@@ -377,6 +428,24 @@ pub fn mutant_mistake(path: &Path) -> Result<String> {
     }
 }
 
+/// The category on a mutant's second line, `//! CATEGORY: lost_update`:
+/// the mistake, from the fixed list, its failures must name.
+pub fn mutant_category(path: &Path) -> Result<&'static str> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let second = text.lines().nth(1).unwrap_or_default();
+    let Some(name) = second.strip_prefix("//! CATEGORY:").map(str::trim) else {
+        bail!("{} must have as its second line `//! CATEGORY: <one of the categories>`", path.display())
+    };
+    match crate::category::ALL.iter().find(|c| **c == name) {
+        Some(known) => Ok(known),
+        None => bail!(
+            "{}: `{name}` is not a category; the categories are {}",
+            path.display(),
+            crate::category::ALL.join(", ")
+        ),
+    }
+}
+
 fn first_line(text: &str) -> &str {
     text.lines().next().unwrap_or_default()
 }
@@ -386,7 +455,7 @@ fn print_kill_matrix(tests: &[String], mutants: &[MutantReport], stop: Stop) {
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "\n  kill matrix (x: the test failed on the mutant in some run)");
     if stop == Stop::AtFirstFailure {
-        let _ = writeln!(out, "  (--first-kill: each run ended at the mutant's first failing test)");
+        let _ = writeln!(out, "  (--first-kill: each run ended at the mutant's first failure of its own category)");
     }
     for (i, m) in mutants.iter().enumerate() {
         let _ = writeln!(out, "    m{:<3} {}", i + 1, m.name);

@@ -34,7 +34,7 @@ pub fn run(course: &Course, args: Args) -> Result<i32> {
         .watch(&course.root.join("exercises"), RecursiveMode::Recursive)
         .context("cannot watch the exercises folder")?;
 
-    let mut reporter = Human::new();
+    let mut reporter = Human::new(crate::category::Catalogue::load(course)?);
     let mut check = |ex: &Exercise, progress: &mut Progress| -> Result<()> {
         // Taken before the build, as in `check`: the verdict is for what was judged.
         let judged = fingerprint(course, ex);

@@ -24,6 +24,16 @@ fn every_misbehaviour_gets_its_own_verdict() {
     assert_eq!(status("forges_a_passing_summary"), "crashed", "a fake libtest summary is no pass");
     assert_eq!(status("prints_megabytes"), "passed", "a flood of output costs nothing but bytes");
 
+    // What kind of mistake: as the test declared it, else as the runner saw it.
+    let category = |name: &str| test_line(&lines, name)["category"].clone();
+    assert_eq!(category("passes"), serde_json::Value::Null, "a pass names no mistake");
+    assert_eq!(category("fails"), "lost_update", "the test's own declaration");
+    assert_eq!(category("hangs"), "timeout");
+    assert_eq!(category("panics_in_learner_code"), "panic");
+    assert_eq!(category("reaches_todo"), "panic");
+    assert_eq!(category("aborts"), "panic", "a crash is a panic gone too far");
+    assert_eq!(category("exits_zero_early"), "panic");
+
     let message = |name: &str| test_line(&lines, name)["message"].as_str().unwrap().to_string();
     assert!(message("fails").contains("two and two"), "the test's own explanation reaches the learner");
     assert!(message("panics_in_learner_code").contains("exercises/01_mixed/src/lib.rs"));
@@ -146,6 +156,12 @@ fn no_color_turns_escape_codes_off_and_stub_failures_read_as_such() {
         .assert()
         .code(1)
         .stdout(predicate::str::contains("reached `todo!()` at exercises/01_mixed/src/lib.rs"))
+        // Each failure is labelled; a category is explained once, where it
+        // first appears, and one the catalogue lacks is shown by name.
+        .stdout(predicate::str::contains("✗ panics_in_learner_code [Panic]"))
+        .stdout(predicate::str::contains("✗ fails [lost_update]"))
+        .stdout(predicate::str::contains("Panic: The fixture's words for a panic. Read where it happened.").count(1))
+        .stdout(predicate::str::contains("Reread exercises/04_halve/README.md, section “Halving”."))
         .stdout(predicate::str::contains("✗ mixed: 3 of 13 hidden tests pass"))
         .stdout(predicate::str::contains("\x1b[").not());
 }
@@ -170,6 +186,7 @@ fn a_broken_rule_of_construction_is_a_failed_check_with_the_place_not_a_compile_
     assert_eq!(test_line(&lines, "doubles")["status"], "passed", "the code itself still works");
     let rule = test_line(&lines, "rule_no_vec");
     assert_eq!(rule["status"], "failed");
+    assert_eq!(rule["category"], "forbidden_construct");
     let message = rule["message"].as_str().unwrap();
     assert!(message.starts_with("Doubling needs no heap"), "{message}");
     assert!(message.contains("found `Vec` at exercises/03_good/src/lib.rs:3:12"), "{message}");

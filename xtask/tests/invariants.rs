@@ -80,6 +80,8 @@ fn stubs_are_stubs_and_lessons_and_hints_are_there() {
 #[test]
 fn every_exercise_has_mutants_that_name_their_mistake() {
     let root = course_root();
+    let catalogue: toml::Table = read(&root.join("tests/categories.toml")).parse().unwrap();
+    let categories = catalogue["category"].as_table().unwrap();
     for ex in exercises() {
         let dir = ex["dir"].as_str().unwrap();
         let mutants = root.join("tests").join(dir).join("mutants");
@@ -90,10 +92,19 @@ fn every_exercise_has_mutants_that_name_their_mistake() {
             .collect();
         assert!(files.len() >= 3, "tests/{dir}/mutants holds at least 3 mutants, found {}", files.len());
         for f in files {
-            let first = read(&f).lines().next().unwrap_or_default().to_string();
+            let text = read(&f);
+            let first = text.lines().next().unwrap_or_default().to_string();
             assert!(
                 first.starts_with("//! MUTANT: ") && first.len() > 20,
                 "{} must start with `//! MUTANT: <the mistake>`",
+                f.display()
+            );
+            let second = text.lines().nth(1).unwrap_or_default();
+            let category = second.strip_prefix("//! CATEGORY: ").unwrap_or_default();
+            assert!(
+                categories.contains_key(category),
+                "{} must name on its second line, `//! CATEGORY: <category>`, one of the categories in \
+                 tests/categories.toml (found {second:?})",
                 f.display()
             );
         }

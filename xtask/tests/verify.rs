@@ -30,8 +30,28 @@ fn verify_reports_stub_solution_and_each_mutant_and_fails_on_a_survivor() {
     assert_eq!((rounds_up["runs"].as_u64(), rounds_up["killed_runs"].as_u64()), (Some(2), Some(2)));
     assert_eq!(rounds_up["killed_by"], serde_json::json!(["rounds_odd_down"]));
     assert_eq!(rounds_up["mistake"], "rounds up instead of down");
+    assert_eq!(rounds_up["category"], "wrong_result");
+    assert_eq!(
+        (rounds_up["named_runs"].as_u64(), &rounds_up["killed_as"]),
+        (Some(2), &serde_json::json!(["wrong_result"]))
+    );
     let shift = by_name("equivalent_shift");
     assert_eq!(shift["killed_runs"], 0);
+    // A panic in the code under test is named `panic` by the runner.
+    let panics = by_name("panics_on_odd");
+    assert_eq!((panics["killed_runs"].as_u64(), panics["named_runs"].as_u64()), (Some(2), Some(2)));
+    assert_eq!(panics["killed_as"], serde_json::json!(["panic"]));
+    // Killed, but not as the mistake it stands for: a problem of its own.
+    let misnamed = by_name("rounds_up_named_as_another_mistake");
+    assert_eq!((misnamed["killed_runs"].as_u64(), misnamed["named_runs"].as_u64()), (Some(2), Some(0)));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(
+            "halve: mutant rounds_up_named_as_another_mistake is a `lost_update` mistake, but in 2 of 2 runs no \
+             failure said so (its failures: wrong_result)"
+        ),
+        "{stderr}"
+    );
     // Without --first-kill every test runs to its verdict, the hang included.
     let hangs = by_name("breaks_even_and_hangs_on_odd");
     assert_eq!(hangs["killed_runs"], 2);
@@ -67,7 +87,11 @@ fn verify_in_words_names_the_survivor() {
     let output = course.xtask().args(["verify", "halve", "--runs", "1", "--no-load"]).output().unwrap();
     let text = String::from_utf8_lossy(&output.stdout);
     assert!(text.contains("equivalent_shift: SURVIVED 0/1"), "{text}");
-    assert!(text.contains("rounds_up: killed 1/1"), "{text}");
+    assert!(text.contains("rounds_up: killed 1/1 as wrong_result 1/1"), "{text}");
+    assert!(
+        text.contains("rounds_up_named_as_another_mistake: killed AS ANOTHER MISTAKE 1/1 as lost_update 0/1"),
+        "{text}"
+    );
     assert!(text.contains("verify FAILED"), "{text}");
     assert!(text.contains("  halve: mutant equivalent_shift survived 1 of 1 runs (a shift, which is the same thing (no test can kill it))"), "{text}");
 }

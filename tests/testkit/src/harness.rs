@@ -21,7 +21,8 @@
 //! `test`, `status` (`"passed"` or `"failed"`), `message` (the panic message
 //! that failed the test), `location` (`file:line:col` of that panic), and
 //! `panics`: every panic seen in the process, on any thread, as
-//! `{thread, location, message}`, at most [`MAX_RECORDED_PANICS`].
+//! `{thread, location, message}`, at most [`MAX_RECORDED_PANICS`], and, for a
+//! failed test that declared one, `category` (see [`crate::category`]).
 
 use std::cell::RefCell;
 use std::io::Write;
@@ -127,6 +128,7 @@ fn payload_message(payload: &(dyn std::any::Any + Send)) -> String {
 /// The outcome of one body: `Ok` when it returned, else the panic that ended it.
 fn run_body(test: &HiddenTest) -> Result<(), PanicRecord> {
     LAST_PANIC.with(|p| *p.borrow_mut() = None);
+    crate::category::forget();
     match panic::catch_unwind(AssertUnwindSafe(test.run)) {
         Ok(()) => Ok(()),
         Err(payload) => Err(LAST_PANIC.with(|p| p.borrow_mut().take()).unwrap_or_else(|| PanicRecord {
@@ -194,14 +196,15 @@ fn run_all(tests: &[HiddenTest], args: &[String]) -> ! {
             Ok(()) => println!("test {} ... ok", t.name),
             Err(p) => {
                 println!("test {} ... FAILED", t.name);
-                failed.push((t.name, p));
+                failed.push((t.name, p, crate::category::declared()));
             }
         }
     }
     if !failed.is_empty() {
         println!("\nfailures:");
-        for (name, p) in &failed {
-            println!("\n---- {name} ----\n{}\n  at {}", p.message, p.location);
+        for (name, p, category) in &failed {
+            let category = category.map_or("not declared", |c| c.name());
+            println!("\n---- {name} ({category}) ----\n{}\n  at {}", p.message, p.location);
         }
     }
     let passed = selected.len() - failed.len();
@@ -220,6 +223,10 @@ fn result_json(nonce: &str, test: &str, outcome: &Result<(), PanicRecord>, panic
         Ok(()) => ("passed", "", ""),
         Err(p) => ("failed", p.message.as_str(), p.location.as_str()),
     };
+    let category = match (outcome, crate::category::declared()) {
+        (Err(_), Some(c)) => format!(",\"category\":\"{}\"", c.name()),
+        _ => String::new(),
+    };
     let panics: Vec<String> = panics
         .iter()
         .map(|p| {
@@ -232,7 +239,7 @@ fn result_json(nonce: &str, test: &str, outcome: &Result<(), PanicRecord>, panic
         })
         .collect();
     format!(
-        "{{\"format_version\":1,\"nonce\":{},\"test\":{},\"status\":\"{status}\",\"message\":{},\"location\":{},\"panics\":[{}]}}",
+        "{{\"format_version\":1,\"nonce\":{},\"test\":{},\"status\":\"{status}\",\"message\":{},\"location\":{},\"panics\":[{}]{category}}}",
         json_string(nonce),
         json_string(test),
         json_string(message),

@@ -13,6 +13,8 @@
 //! * [`threads`]: one thread at a time: whether it is asleep (blocked) now,
 //!   its CPU time, pinning it to a CPU, and the spin detector
 //!   [`threads::measure_waiting_cpu`], which brings its own yardstick.
+//! * [`category`]: what a test's failure means (`failing_means(Category::
+//!   LostUpdate)`), from the fixed list `tests/categories.toml` explains.
 //! * [`property`]: proptest with a fixed seed, so that a suite gives the same
 //!   verdict every time, and a failure names the shrunk input.
 //!
@@ -34,6 +36,7 @@
 //! `fn main() { testkit::main(&[contract::TESTS, stress::TESTS]) }`.
 #![warn(missing_docs)]
 
+pub mod category;
 pub mod harness;
 pub mod probe;
 pub mod property;
@@ -43,6 +46,7 @@ pub use harness::{HiddenTest, main};
 
 /// What a hidden test file usually needs.
 pub mod prelude {
+    pub use crate::category::{Category, failing_means};
     pub use crate::hidden_tests;
     pub use crate::probe::{
         self, CpuMeter, GENEROUS, Gauge, Rendezvous, eventually, thread_count, wait_for_thread_count, within,

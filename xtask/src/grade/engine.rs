@@ -150,7 +150,7 @@ fn grade_exercise(
                 score: if passed { max_score } else { 0.0 },
                 max_score,
                 duration_ms: o.duration.as_millis() as u64,
-                category: (!passed).then(|| category(o).to_string()),
+                category: if passed { None } else { o.category.clone() },
                 message: tidy(&full_message(o, runs)),
                 visibility: course.visibility(ex, &o.name),
                 runs,
@@ -179,7 +179,7 @@ fn not_run(course: &Course, ex: &Exercise, tests: &TestList, status: ExerciseSta
             score: 0.0,
             max_score: course.weight(ex, name),
             duration_ms: 0,
-            category: (status == ExerciseStatus::CompileError).then(|| "compile_error".to_string()),
+            category: (status == ExerciseStatus::CompileError).then(|| crate::category::COMPILE_ERROR.to_string()),
             message: why.to_string(),
             visibility: course.visibility(ex, name),
             runs: 0,
@@ -193,18 +193,6 @@ fn not_run(course: &Course, ex: &Exercise, tests: &TestList, status: ExerciseSta
         tests: results,
         build_ms: 0,
         compiler_output: None,
-    }
-}
-
-/// A coarse kind of failure until the hidden tests name their own (issue 7).
-fn category(o: &TestOutcome) -> &'static str {
-    match o.status {
-        outcome::TestStatus::Passed => "passed",
-        outcome::TestStatus::TimedOut => "timeout",
-        outcome::TestStatus::Crashed => "crash",
-        outcome::TestStatus::Failed if o.name.starts_with("rule_") => "forbidden_construct",
-        outcome::TestStatus::Failed if !o.learner_panics.is_empty() => "panic",
-        outcome::TestStatus::Failed => "wrong_result",
     }
 }
 
