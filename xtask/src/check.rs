@@ -21,6 +21,9 @@ pub enum Format {
     Human,
     /// One JSON object per line; see ARCHITECTURE.md for the fields.
     Json,
+    /// GitHub Actions annotations (`::error file=...,line=...`) at the
+    /// learner's lines, for a course run in CI.
+    Github,
 }
 
 #[derive(Debug, clap::Args)]
@@ -62,6 +65,7 @@ pub fn run(course: &Course, args: Args) -> Result<i32> {
     let mut reporter: Box<dyn Reporter> = match args.format {
         Format::Human => Box::new(Human::new(crate::category::Catalogue::load(course)?)),
         Format::Json => Box::new(JsonLines::new()),
+        Format::Github => Box::new(crate::report::Github::new(crate::category::Catalogue::load(course)?)),
     };
     let spinner_allowed = args.format == Format::Human;
     let mut progress = Progress::load(course);

@@ -33,5 +33,9 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         layers.len(),
         if off > 0 { "; the others are off here" } else { "" }
     );
+    match crate::stacks::gdb() {
+        Some(gdb) => println!("stacks of stuck tests: taken with {}", gdb.display()),
+        None => println!("stacks of stuck tests: not taken (install gdb to see where a stuck test's threads were)"),
+    }
     Ok(crate::exit::OK)
 }

@@ -23,6 +23,7 @@ mod rules;
 mod runner;
 mod sandbox;
 mod selftest;
+mod stacks;
 mod supervise;
 mod verify;
 mod watch;

@@ -35,52 +35,86 @@ const YELLOW: Style = AnsiColor::Yellow.on_default().bold();
 const BOLD: Style = Style::new().bold();
 const DIM: Style = Style::new().dimmed();
 
-/// Text for people, with colour when the terminal wants it.
+/// Text for people, with colour when the terminal wants it: a line per
+/// test as it ends, then, for a failed exercise, one screen: the first
+/// failure in full (what the test saw, where, what kind of mistake and the
+/// lesson section to reread), then the other failures a line each.
 pub struct Human {
     out: anstream::AutoStream<std::io::Stdout>,
-    /// The last failure message printed, to fold repeats (a stub fails every
-    /// test with the same `todo!()`).
-    last_message: Option<String>,
     catalogue: Catalogue,
-    /// The categories explained so far in this exercise: each is explained
-    /// once, at its first failing test.
-    explained: Vec<String>,
+    /// The exercise's failed tests so far, in declaration order.
+    failures: Vec<TestOutcome>,
 }
 
 impl Human {
     pub fn new(catalogue: Catalogue) -> Self {
-        Human {
-            out: anstream::AutoStream::auto(std::io::stdout()),
-            last_message: None,
-            catalogue,
-            explained: Vec::new(),
-        }
+        Human { out: anstream::AutoStream::auto(std::io::stdout()), catalogue, failures: Vec::new() }
     }
 
     /// `[Lost update]` after a failed test's name.
     fn category_label(&self, test: &TestOutcome) -> String {
         match &test.category {
-            Some(name) => {
-                let title = self.catalogue.get(name).map_or(name.as_str(), |e| e.title.as_str());
-                format!(" [{title}]")
-            }
+            Some(name) => format!(" [{}]", self.category_title(name)),
             None => String::new(),
         }
     }
 
-    /// The category's explanation and where to reread, the first time it
-    /// appears in an exercise.
-    fn explain_category(&mut self, ex: &Exercise, test: &TestOutcome) {
-        let Some(name) = &test.category else { return };
-        if self.explained.contains(name) {
+    fn category_title<'a>(&'a self, name: &'a str) -> &'a str {
+        self.catalogue.get(name).map_or(name, |e| e.title.as_str())
+    }
+
+    /// The first failure, whole.
+    fn explain_first(&mut self, ex: &Exercise, test: &TestOutcome) {
+        let label = self.category_label(test);
+        let _ = writeln!(self.out, "\n{BOLD}First failure: {}{label}{BOLD:#}", test.name);
+        let _ = writeln!(self.out, "{}", indent(&test.message, "    "));
+        if let Some(loc) = test.location.as_ref().filter(|loc| !test.message.contains(loc.as_str())) {
+            let _ = writeln!(self.out, "    {DIM}at {loc}{DIM:#}");
+        }
+        if !test.stderr_tail.trim().is_empty() {
+            let _ = writeln!(self.out, "    {DIM}its last output:{DIM:#}");
+            let _ = writeln!(self.out, "{DIM}{}{DIM:#}", indent(test.stderr_tail.trim_end(), "    │ "));
+        }
+        if test.message.contains("smallest failing input:") {
+            let _ = writeln!(
+                self.out,
+                "    {DIM}Replay: its inputs come from a fixed seed, so `cargo xtask check {}` tries exactly these \
+                 cases again.{DIM:#}",
+                ex.name
+            );
+        }
+        if let Some(name) = &test.category
+            && let Some(entry) = self.catalogue.get(name)
+        {
+            let reread = self.catalogue.reread(name, ex).unwrap_or_default();
+            let _ = writeln!(self.out, "\n    {BOLD}{}:{BOLD:#} {}", entry.title, entry.explanation);
+            let _ = writeln!(self.out, "    Reread {reread}.");
+        }
+    }
+
+    /// Every other failure, a line each: its name, its kind and the first
+    /// line of what it saw.
+    fn list_others(&mut self, others: &[TestOutcome]) {
+        if others.is_empty() {
             return;
         }
-        self.explained.push(name.clone());
-        let Some(entry) = self.catalogue.get(name) else { return };
-        let reread = self.catalogue.reread(name, ex).unwrap_or_default();
-        let _ = writeln!(self.out, "      {BOLD}{}:{BOLD:#} {}", entry.title, entry.explanation);
-        let _ = writeln!(self.out, "      {DIM}Reread {reread}.{DIM:#}");
+        let _ = writeln!(self.out, "\n{BOLD}Also failing ({}):{BOLD:#}", others.len());
+        for test in others {
+            let label = self.category_label(test);
+            let first = test.message.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+            let first = clip(first, 100);
+            let _ = writeln!(self.out, "  {RED}✗{RED:#} {}{DIM}{label}{DIM:#}: {first}", test.name);
+        }
     }
+}
+
+/// At most `max` characters of `text`, with `…` when cut.
+fn clip(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let cut: String = text.chars().take(max - 1).collect();
+    format!("{cut}…")
 }
 
 fn indent(text: &str, prefix: &str) -> String {
@@ -89,8 +123,7 @@ fn indent(text: &str, prefix: &str) -> String {
 
 impl Reporter for Human {
     fn exercise_started(&mut self, course: &Course, ex: &Exercise) {
-        self.last_message = None;
-        self.explained.clear();
+        self.failures.clear();
         let title = format!("{:02} {}", course.number(ex), ex.name);
         let rule = "─".repeat(60usize.saturating_sub(title.len() + 4));
         let _ = writeln!(self.out, "\n{BOLD}── {title} {rule}{BOLD:#}");
@@ -105,7 +138,7 @@ impl Reporter for Human {
         );
     }
 
-    fn test_finished(&mut self, _course: &Course, ex: &Exercise, test: &TestOutcome) {
+    fn test_finished(&mut self, _course: &Course, _ex: &Exercise, test: &TestOutcome) {
         let (mark, style, note) = match test.status {
             TestStatus::Passed => ("✓", GREEN, ""),
             TestStatus::Failed => ("✗", RED, ""),
@@ -114,23 +147,9 @@ impl Reporter for Human {
         };
         let label = self.category_label(test);
         let _ = writeln!(self.out, "  {style}{mark}{style:#} {}{DIM}{note}{label}{DIM:#}", test.name);
-        if test.status == TestStatus::Passed {
-            return;
+        if test.status != TestStatus::Passed {
+            self.failures.push(test.clone());
         }
-        if self.last_message.as_deref() == Some(test.message.as_str()) {
-            let _ = writeln!(self.out, "      {DIM}(same as above){DIM:#}");
-            return;
-        }
-        let _ = writeln!(self.out, "{}", indent(&test.message, "      "));
-        if let Some(loc) = test.location.as_ref().filter(|loc| !test.message.contains(loc.as_str())) {
-            let _ = writeln!(self.out, "      {DIM}at {loc}{DIM:#}");
-        }
-        if !test.stderr_tail.trim().is_empty() {
-            let _ = writeln!(self.out, "      {DIM}its last output:{DIM:#}");
-            let _ = writeln!(self.out, "{DIM}{}{DIM:#}", indent(test.stderr_tail.trim_end(), "      │ "));
-        }
-        self.explain_category(ex, test);
-        self.last_message = Some(test.message.clone());
     }
 
     fn exercise_finished(&mut self, course: &Course, ex: &Exercise, outcome: &ExerciseOutcome) {
@@ -145,9 +164,14 @@ impl Reporter for Human {
                 );
             }
             ExerciseStatus::Failed => {
+                let failures = std::mem::take(&mut self.failures);
+                if let Some((first, others)) = failures.split_first() {
+                    self.explain_first(ex, first);
+                    self.list_others(others);
+                }
                 let _ = writeln!(
                     self.out,
-                    "{RED}✗ {}:{RED:#} {} of {} hidden tests pass. Reread {readme}, or run `cargo xtask hint {}`.",
+                    "\n{RED}✗ {}:{RED:#} {} of {} hidden tests pass. Reread {readme}, or run `cargo xtask hint {}`.",
                     ex.name,
                     outcome.passed_count(),
                     outcome.tests.len(),
@@ -245,5 +269,132 @@ impl Reporter for JsonLines {
             "total_exercises": course.exercises.len(), "checked": checked,
             "next": next.map(|e| e.name.clone()),
         }));
+    }
+}
+
+/// GitHub Actions workflow commands: an `::error` annotation at the
+/// learner's `file:line` for each failed test and each exercise that does
+/// not compile, so that a pull request shows the mistake beside the line.
+pub struct Github {
+    out: std::io::Stdout,
+    catalogue: Catalogue,
+}
+
+impl Github {
+    pub fn new(catalogue: Catalogue) -> Self {
+        Github { out: std::io::stdout(), catalogue }
+    }
+
+    fn annotate(&mut self, place: &str, title: &str, message: &str) {
+        let (file, line) = match place.split_once(':') {
+            Some((file, rest)) => (file, rest.split(':').next().unwrap_or("")),
+            None => (place, ""),
+        };
+        let mut properties = format!("file={}", escape_property(file));
+        if line.parse::<u32>().is_ok() {
+            properties.push_str(&format!(",line={line}"));
+        }
+        properties.push_str(&format!(",title={}", escape_property(title)));
+        let mut out = self.out.lock();
+        let _ = writeln!(out, "::error {properties}::{}", escape_data(message.trim_end()));
+        let _ = out.flush();
+    }
+}
+
+/// The first `exercises/.../NAME.rs:LINE` in `text`: where in the learner's
+/// code a message (or the stacks in it) points.
+fn first_learner_place(text: &str) -> Option<String> {
+    let mut rest = text;
+    while let Some(i) = rest.find("exercises/") {
+        let candidate = &rest[i..];
+        let end = candidate.find(|c: char| c.is_whitespace() || c == ')' || c == ',').unwrap_or(candidate.len());
+        let place = candidate[..end].trim_end_matches(['.', ':']);
+        if let Some((file, line)) = place.split_once(".rs:")
+            && line.split(':').next().is_some_and(|l| l.parse::<u32>().is_ok())
+        {
+            return Some(format!("{file}.rs:{line}"));
+        }
+        rest = &candidate["exercises/".len()..];
+    }
+    None
+}
+
+fn escape_data(text: &str) -> String {
+    text.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+}
+
+fn escape_property(text: &str) -> String {
+    escape_data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+impl Reporter for Github {
+    fn exercise_started(&mut self, _: &Course, _: &Exercise) {}
+
+    fn exercise_remembered(&mut self, _: &Course, _: &Exercise) {}
+
+    fn test_finished(&mut self, course: &Course, ex: &Exercise, test: &TestOutcome) {
+        if test.status == TestStatus::Passed {
+            return;
+        }
+        let lib = course.display_path(&course.exercise_dir(ex).join("src/lib.rs")).into_owned();
+        let place = test
+            .location
+            .clone()
+            .filter(|l| l.starts_with("exercises/"))
+            .or_else(|| first_learner_place(&test.message))
+            .unwrap_or(lib);
+        let mut title = format!("{}: {}", ex.name, test.name);
+        let mut message = test.message.clone();
+        if let Some(name) = &test.category {
+            match self.catalogue.get(name) {
+                Some(entry) => {
+                    title.push_str(&format!(" [{}]", entry.title));
+                    let reread = self.catalogue.reread(name, ex).unwrap_or_default();
+                    message.push_str(&format!("\n\n{}: {}\nReread {reread}.", entry.title, entry.explanation));
+                }
+                None => title.push_str(&format!(" [{name}]")),
+            }
+        }
+        self.annotate(&place, &title, &message);
+    }
+
+    fn exercise_finished(&mut self, course: &Course, ex: &Exercise, outcome: &ExerciseOutcome) {
+        if outcome.status != ExerciseStatus::CompileError {
+            return;
+        }
+        let text = outcome.compiler_output.clone().unwrap_or_default();
+        let lib = course.display_path(&course.exercise_dir(ex).join("src/lib.rs")).into_owned();
+        let place = first_learner_place(&text).unwrap_or(lib);
+        self.annotate(&place, &format!("{} does not compile", ex.name), &text);
+    }
+
+    fn summary(&mut self, course: &Course, passed: usize, _checked: usize, next: Option<&Exercise>) {
+        let mut out = self.out.lock();
+        let next = next.map(|e| format!(" Next: {}.", e.name)).unwrap_or_default();
+        let _ = writeln!(out, "Progress: {passed}/{} exercises pass.{next}", course.exercises.len());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_learner_place_is_found_in_prose_and_stacks() {
+        assert_eq!(
+            first_learner_place("your code panicked at exercises/04_counter/src/lib.rs:12:9: boom").as_deref(),
+            Some("exercises/04_counter/src/lib.rs:12:9")
+        );
+        assert_eq!(
+            first_learner_place("thread 2: blocked in Mutex::lock at exercises/12_bank/src/lib.rs:58\n").as_deref(),
+            Some("exercises/12_bank/src/lib.rs:58")
+        );
+        assert_eq!(first_learner_place("see exercises/04_counter/README.md, section x"), None);
+    }
+
+    #[test]
+    fn workflow_command_text_is_escaped() {
+        assert_eq!(escape_data("50%\nnext"), "50%25%0Anext");
+        assert_eq!(escape_property("a: b, c"), "a%3A b%2C c");
     }
 }

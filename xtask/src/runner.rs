@@ -33,7 +33,7 @@ const STREAM_GRACE: Duration = Duration::from_secs(2);
 
 /// How long past a test's timeout the runner waits for its supervisor to
 /// have killed it and ended, before it kills the supervisor itself.
-const SUPERVISOR_GRACE: Duration = Duration::from_secs(10);
+const SUPERVISOR_GRACE: Duration = Duration::from_secs(10 + crate::stacks::CAPTURE_LIMIT.as_secs());
 
 /// How often a running test looks whether its run was called off.
 const CANCEL_POLL: Duration = Duration::from_millis(50);
@@ -186,6 +186,12 @@ pub fn run_one(
     }
     std::fs::create_dir_all(scratch).with_context(|| format!("cannot create {}", scratch.display()))?;
     let result_path = scratch.join("result.json");
+    // Beside the scratch folder, where the test cannot write.
+    let stacks_path = scratch.with_file_name(format!(
+        "{}.stacks",
+        scratch.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+    ));
+    let _ = std::fs::remove_file(&stacks_path);
     let nonce = fresh_nonce();
 
     // The nonce goes through a pipe, not the environment: learner code can
@@ -203,6 +209,8 @@ pub fn run_one(
                 .arg(timeout.as_millis().to_string())
                 .arg("--sandbox")
                 .arg(sandbox.to_arg())
+                .arg("--stacks-file")
+                .arg(&stacks_path)
                 .arg("--")
                 .arg(binary);
             c
@@ -307,6 +315,12 @@ pub fn run_one(
     let report = std::fs::read_to_string(&result_path).ok();
     let mut outcome = judge(course, name, &nonce, report.as_deref(), exit, timed_out, timeout, duration, &stderr);
     outcome.output_bytes = stdout.total_bytes() + stderr.total_bytes();
+    if outcome.status != TestStatus::Passed
+        && let Ok(stacks) = std::fs::read_to_string(&stacks_path)
+    {
+        let described = crate::stacks::describe(&stacks, |p| course.relativize(p), |p| is_code_under_test(course, p));
+        outcome.message = format!("{}\n\n{described}", outcome.message.trim_end());
+    }
     Ok(Some(outcome))
 }
 
@@ -491,6 +505,17 @@ fn is_learner_location(course: &Course, location: &str) -> bool {
         && (!rel.starts_with("tests/") || rel.contains("/mutants/"))
         && !rel.starts_with(crate::grade::suite::SUITE_DIR)
         && !rel.contains("/tests/testkit/")
+}
+
+/// A stack frame's place in the code under test: a learner's sources (a
+/// checkout's or a submission's `exercises/NN/src/`), a mutant, or a
+/// reference solution; not the hidden tests, the test kit, the standard
+/// library or the C library, whatever their paths look like.
+fn is_code_under_test(course: &Course, place: &str) -> bool {
+    let rel = course.relativize(place);
+    let learners =
+        rel.split("exercises/").skip(1).any(|rest| rest.split_once('/').is_some_and(|(_, r)| r.starts_with("src/")));
+    learners || rel.starts_with("solutions/") || (rel.starts_with("tests/") && rel.contains("/mutants/"))
 }
 
 fn explain_failure(course: &Course, message: &str, raw_location: &str, location: &str) -> String {

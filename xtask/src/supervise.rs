@@ -13,12 +13,18 @@
 //! same signal (`SIGKILL` at a timeout), so the runner judges the test as if
 //! it had started it itself.
 //!
+//! Before it kills a test at its timeout, and whenever the test asks through
+//! the socket named by `THREADWORK_STACKS_FD` (one byte; it answers with
+//! one byte when done), it writes the stacks of the test's threads to
+//! `--stacks-file` (stacks.rs).
+//!
 //! It never writes to stdout or stderr, which are the test's, except to say
 //! why it could not start the test (exit status [`CANNOT_START`]).
 
 use crate::sandbox::Sandbox;
 use anyhow::{Context, Result};
 use std::ffi::OsString;
+use std::os::fd::AsRawFd;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::Path;
 use std::process::{Command, ExitStatus, Stdio};
@@ -39,6 +45,10 @@ pub struct Args {
     /// The machine's layers, as the runner probed them (JSON).
     #[arg(long)]
     pub sandbox: String,
+    /// Where to write the test's stacks when it times out or asks for them
+    /// (see stacks.rs); without it, no stacks are taken.
+    #[arg(long)]
+    pub stacks_file: Option<std::path::PathBuf>,
     /// The test binary and its arguments.
     #[arg(last = true, required = true)]
     pub command: Vec<OsString>,
@@ -84,6 +94,12 @@ fn supervise(args: Args) -> Result<Ended> {
 
     let mut command = Command::new(binary);
     command.args(&args.command[1..]).stdin(Stdio::null()).process_group(0);
+    // The test asks for its stacks through its end of this socket.
+    let (stacks_ours, stacks_theirs) = std::os::unix::net::UnixStream::pair().context("cannot make a socket pair")?;
+    let stacks_fd = stacks_theirs.as_raw_fd();
+    if args.stacks_file.is_some() {
+        command.env(STACKS_FD_ENV, stacks_fd.to_string());
+    }
     let entered = std::sync::Arc::clone(&confinement);
     // SAFETY: the closure runs between fork and exec and makes only plain
     // system calls on memory prepared before the fork (see Sandbox::enter).
@@ -92,6 +108,12 @@ fn supervise(args: Args) -> Result<Ended> {
             if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) == -1 {
                 return Err(std::io::Error::last_os_error());
             }
+            if libc::fcntl(stacks_fd, libc::F_SETFD, 0) == -1 {
+                return Err(std::io::Error::last_os_error());
+            }
+            // Where Yama restricts ptrace to ancestors, let this supervisor's
+            // debugger (its child, the test's sibling) read the stacks.
+            libc::prctl(libc::PR_SET_PTRACER, libc::getppid() as libc::c_ulong, 0, 0, 0);
             sandbox.enter(&entered, timeout)
         });
     }
@@ -99,6 +121,10 @@ fn supervise(args: Args) -> Result<Ended> {
     let mut child = crate::runner::retry_while_busy(|| command.spawn())
         .with_context(|| format!("cannot start {}", binary.display()))?;
     let pid = child.id() as libc::pid_t;
+    drop(stacks_theirs);
+    if let Some(file) = args.stacks_file.clone() {
+        std::thread::spawn(move || answer_stacks_requests(stacks_ours, pid, &file));
+    }
 
     let (tx, rx) = mpsc::channel();
     let exited = tx.clone();
@@ -113,6 +139,9 @@ fn supervise(args: Args) -> Result<Ended> {
     let ended = match rx.recv_timeout(timeout.saturating_sub(started.elapsed())) {
         Ok(Some(status)) => Ended::Exited(status.context("lost track of the test process")?),
         other => {
+            if let (Err(mpsc::RecvTimeoutError::Timeout), Some(file)) = (&other, &args.stacks_file) {
+                crate::stacks::capture_to(pid, file);
+            }
             kill_group(pid);
             // Reap the test itself before anything else may be reaped.
             while let Ok(message) = rx.recv() {
@@ -128,6 +157,22 @@ fn supervise(args: Args) -> Result<Ended> {
     kill_adopted();
     drop(confinement);
     Ok(ended)
+}
+
+/// The environment variable naming the test's end of the stacks socket.
+pub const STACKS_FD_ENV: &str = "THREADWORK_STACKS_FD";
+
+/// Takes the test's stacks each time it asks (a byte on the socket), and
+/// says when they are written (a byte back), until the test is gone.
+fn answer_stacks_requests(mut socket: std::os::unix::net::UnixStream, pid: libc::pid_t, file: &Path) {
+    use std::io::{Read, Write};
+    let mut byte = [0u8; 1];
+    while let Ok(1) = socket.read(&mut byte) {
+        crate::stacks::capture_to(pid, file);
+        if socket.write_all(&byte).is_err() {
+            return;
+        }
+    }
 }
 
 fn kill_group(pid: libc::pid_t) {

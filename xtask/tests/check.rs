@@ -3,6 +3,8 @@
 
 mod support;
 
+use std::path::Path;
+
 use predicates::prelude::*;
 use support::{FixtureCourse, json_lines, test_line};
 
@@ -56,7 +58,72 @@ fn every_misbehaviour_gets_its_own_verdict() {
     let exercise = lines.iter().find(|l| l["type"] == "exercise").unwrap();
     assert_eq!(exercise["status"], "failed");
     assert_eq!(exercise["passed"], 3, "passes, prints_megabytes and phones_home (see sandbox.rs)");
-    assert_eq!(exercise["total"], 13);
+    assert_eq!(exercise["total"], 15);
+}
+
+/// A lock-order deadlock reads as the threads involved, each blocked in
+/// `lock()` at the learner's line, whether the test timed out or saw it.
+#[test]
+fn a_deadlock_shows_where_each_thread_is_blocked() {
+    if !Path::new("/usr/bin/gdb").exists()
+        && !std::env::split_paths(&std::env::var_os("PATH").unwrap()).any(|d| d.join("gdb").exists())
+    {
+        panic!("this test needs gdb (apt-get install gdb); .ci/run installs it");
+    }
+    let course = FixtureCourse::new();
+    let output = course.xtask().args(["check", "mixed", "--format", "json"]).output().unwrap();
+    let lines = json_lines(&output.stdout);
+    let lib = course.path().join("exercises/01_mixed/src/lib.rs");
+    let source = std::fs::read_to_string(lib).unwrap();
+    let line_of = |marker: &str| source.lines().position(|l| l.contains(marker)).unwrap() + 1;
+    let (first, second) = (line_of("DEADLOCK-LINE-1"), line_of("DEADLOCK-LINE-2"));
+    for (test, category) in [("deadlocks", "timeout"), ("sees_a_deadlock_itself", "deadlock")] {
+        let line = test_line(&lines, test);
+        assert_eq!(line["category"], category, "{line:#}");
+        let message = line["message"].as_str().unwrap();
+        assert!(message.contains("Where each thread of your code was:"), "{test}: {message}");
+        for at in [first, second] {
+            let blocked = format!("blocked in Mutex::lock at exercises/01_mixed/src/lib.rs:{at}");
+            assert_eq!(
+                message.matches(&blocked).count(),
+                1,
+                "{test}: one thread is blocked at line {at}, the other at the other line: {message}"
+            );
+        }
+    }
+}
+
+#[test]
+fn github_format_annotates_the_learners_lines() {
+    let course = FixtureCourse::new();
+    let output = course.xtask().args(["check", "mixed", "broken", "--format", "github"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let annotation = |test: &str| {
+        stdout
+            .lines()
+            .find(|l| l.starts_with("::error ") && l.contains(&format!("title=mixed%3A {test} [")))
+            .unwrap_or_else(|| panic!("no annotation for {test}:\n{stdout}"))
+            .to_string()
+    };
+    assert!(
+        annotation("panics_in_learner_code").starts_with(
+            "::error file=exercises/01_mixed/src/lib.rs,line=15,title=mixed%3A panics_in_learner_code [Panic]::your \
+             code panicked at exercises/01_mixed/src/lib.rs:15:5: boom from the learner%0A%0APanic: The fixture's words"
+        ),
+        "{stdout}"
+    );
+    // A deadlock points at the first of the learner's lines its stacks show.
+    assert!(
+        annotation("sees_a_deadlock_itself").starts_with("::error file=exercises/01_mixed/src/lib.rs,line="),
+        "{stdout}"
+    );
+    // A failure seen in the test's own code points at the learner's lib.rs.
+    assert!(annotation("fails").starts_with("::error file=exercises/01_mixed/src/lib.rs,title="), "{stdout}");
+    assert!(!stdout.lines().any(|l| l.contains("title=mixed%3A passes")), "a pass is no annotation");
+    let broken = stdout.lines().find(|l| l.contains("title=broken does not compile")).expect("the compile error");
+    assert!(broken.starts_with("::error file=exercises/02_broken/src/lib.rs,line="), "{broken}");
+    assert!(stdout.lines().all(|l| l.starts_with("::error ") || l.starts_with("Progress: ")), "{stdout}");
 }
 
 #[test]
@@ -156,13 +223,19 @@ fn no_color_turns_escape_codes_off_and_stub_failures_read_as_such() {
         .assert()
         .code(1)
         .stdout(predicate::str::contains("reached `todo!()` at exercises/01_mixed/src/lib.rs"))
-        // Each failure is labelled; a category is explained once, where it
-        // first appears, and one the catalogue lacks is shown by name.
-        .stdout(predicate::str::contains("✗ panics_in_learner_code [Panic]"))
-        .stdout(predicate::str::contains("✗ fails [lost_update]"))
-        .stdout(predicate::str::contains("Panic: The fixture's words for a panic. Read where it happened.").count(1))
+        // One screen: the first failure whole, with its kind of mistake
+        // explained and the lesson to reread, then the others a line each.
+        // A category the catalogue lacks is shown by its name.
+        .stdout(predicate::str::contains("  ✗ hangs (timed out) [timeout]\n"))
+        .stdout(predicate::str::contains("First failure: fails [Lost update]\n    assertion `left == right` failed: the explanation a learner reads: two and two"))
+        .stdout(predicate::str::contains("Lost update: The fixture's words for a lost update. Make the update one step.").count(1))
         .stdout(predicate::str::contains("Reread exercises/04_halve/README.md, section “Halving”."))
-        .stdout(predicate::str::contains("✗ mixed: 3 of 13 hidden tests pass"))
+        .stdout(predicate::str::contains("Also failing (11):"))
+        .stdout(predicate::str::contains(
+            "  ✗ panics_in_learner_code [Panic]: your code panicked at exercises/01_mixed/src/lib.rs:15:5: boom from the learner\n",
+        ))
+        .stdout(predicate::str::contains("The fixture's words for a panic").not())
+        .stdout(predicate::str::contains("✗ mixed: 3 of 15 hidden tests pass"))
         .stdout(predicate::str::contains("\x1b[").not());
 }
 

@@ -146,7 +146,7 @@ fn a_batch_is_scored_and_reported_and_bad_archives_are_invalid() {
     let failed = bob_halve["tests"].as_array().unwrap().iter().find(|t| t["name"] == "rounds_odd_down").unwrap();
     assert_eq!(failed["status"], "failed");
     assert_eq!(failed["score"], 0.0);
-    assert!(!failed["category"].is_null());
+    assert_eq!(failed["category"], "wrong_result", "the test declared what its failure means");
     assert!(failed["message"].as_str().unwrap().contains("halving rounds down"), "{failed}");
     assert_eq!(exercise(bob, "good")["status"], "not_submitted");
 
@@ -155,7 +155,20 @@ fn a_batch_is_scored_and_reported_and_bad_archives_are_invalid() {
     assert_eq!(good["status"], "failed", "the rule against Vec fails it: {good}");
     let rule = good["tests"].as_array().unwrap().iter().find(|t| t["name"] == "rule_no_vec").unwrap();
     assert_eq!(rule["status"], "failed");
+    assert_eq!(rule["category"], "forbidden_construct");
     assert_eq!(exercise(carol, "halve")["status"], "passed");
+
+    // The class view: per exercise, how many submissions failed each way,
+    // in report.json and charted in a self-contained summary.html.
+    let class = report["class"].as_array().unwrap();
+    let good_class = class.iter().find(|e| e["name"] == "good").unwrap();
+    let failed_as = good_class["failed_as"].as_array().unwrap();
+    assert!(
+        failed_as.iter().any(|f| f["category"] == "forbidden_construct" && f["submissions"].as_u64() >= Some(1)),
+        "{good_class}"
+    );
+    let html = std::fs::read_to_string(out.join("summary.html")).unwrap();
+    assert!(html.contains("<td class=\"kind\">forbidden_construct</td>"), "{html}");
 
     let dave = submission(&report, "dave");
     assert_eq!(dave["score"], 0.0);

@@ -51,6 +51,19 @@ impl Category {
         Category::ForbiddenConstruct,
     ];
 
+    /// Whether a failure of this kind usually leaves threads blocked or
+    /// running, so that their stacks say where the mistake is.
+    pub const fn leaves_threads_behind(self) -> bool {
+        matches!(
+            self,
+            Category::Deadlock
+                | Category::LostWakeup
+                | Category::LeakedThread
+                | Category::BusyWait
+                | Category::IgnoredCancellation
+        )
+    }
+
     /// The name reports use (`lost_update`).
     pub const fn name(self) -> &'static str {
         match self {

@@ -139,6 +139,33 @@ fn run_body(test: &HiddenTest) -> Result<(), PanicRecord> {
     }
 }
 
+/// The environment variable that names this process's end of the socket
+/// through which it asks its supervisor for its threads' stacks.
+pub const STACKS_FD_ENV: &str = "THREADWORK_STACKS_FD";
+
+fn stacks_socket() -> Option<std::os::unix::net::UnixStream> {
+    use std::os::fd::FromRawFd;
+    let fd = std::env::var(STACKS_FD_ENV).ok()?.parse::<i32>().ok().filter(|fd| *fd > 2)?;
+    // SAFETY: the supervisor left this descriptor open for the harness; the
+    // stream owns and closes it.
+    Some(unsafe { std::os::unix::net::UnixStream::from_raw_fd(fd) })
+}
+
+/// Asks for the stacks and waits until they are taken (the supervisor's
+/// debugger stops and resumes this process meanwhile).
+fn ask_for_stacks(mut socket: std::os::unix::net::UnixStream) {
+    use std::io::Read;
+    let _ = socket.set_read_timeout(Some(std::time::Duration::from_secs(60)));
+    if socket.write_all(b"s").is_ok() {
+        // The debugger's attach interrupts the read: read again.
+        while let Err(e) = socket.read(&mut [0u8; 1]) {
+            if e.kind() != std::io::ErrorKind::Interrupted {
+                break;
+            }
+        }
+    }
+}
+
 /// Reads the nonce from the pipe the runner gave, and closes the pipe.
 fn read_nonce() -> String {
     use std::io::Read;
@@ -157,13 +184,23 @@ fn read_nonce() -> String {
 fn run_one(test: &HiddenTest) -> ! {
     let result_path = std::env::var_os(RESULT_ENV).map(PathBuf::from);
     let nonce = read_nonce();
+    let stacks = stacks_socket();
     // SAFETY: no other thread exists yet; the test body has not started.
     unsafe {
         std::env::remove_var(RESULT_ENV);
         std::env::remove_var(NONCE_FD_ENV);
+        std::env::remove_var(STACKS_FD_ENV);
     }
     install_panic_recorder();
     let outcome = run_body(test);
+    // A failure that leaves threads stuck is explained best by where they
+    // are stuck: ask the supervisor for every thread's stack while they are.
+    if outcome.is_err()
+        && let (Some(socket), Some(category)) = (stacks, crate::category::declared())
+        && category.leaves_threads_behind()
+    {
+        ask_for_stacks(socket);
+    }
     let panics = PANICS.lock().map(|p| p.clone()).unwrap_or_default();
     let json = result_json(&nonce, test.name, &outcome, &panics);
     match result_path {
