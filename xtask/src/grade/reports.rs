@@ -797,10 +797,10 @@ pub fn summary_html(report: &GradeReport, class: &[ClassExercise]) -> String {
         rows.extend(ex.failed_as.iter().map(|f| (f.category.as_str(), f.submissions, false)));
         for (kind, n, passed) in rows {
             let share = if ex.submitted == 0 { 0.0 } else { n as f64 * 100.0 / ex.submitted as f64 };
-            let _ = write!(
+            let _ = writeln!(
                 html,
                 "<tr><td class=\"kind\">{}</td><td class=\"count\">{n} of {}</td>\
-                 <td><div class=\"bar{}\" style=\"width: {share:.1}%\" title=\"{share:.0}%\"></div></td></tr>\n",
+                 <td><div class=\"bar{}\" style=\"width: {share:.1}%\" title=\"{share:.0}%\"></div></td></tr>",
                 html_text(kind),
                 ex.submitted,
                 if passed { " passed" } else { "" },
