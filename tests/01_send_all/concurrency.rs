@@ -6,6 +6,7 @@ use testkit::prelude::*;
 
 hidden_tests! {
     fn all_calls_run_at_the_same_time() {
+        failing_means(Category::NotConcurrent);
         // Well over the number of cores of any grading machine, so that a
         // pool sized to the cores (rayon's, for one) cannot fit every call.
         const CALLS: usize = 150;
@@ -25,12 +26,14 @@ hidden_tests! {
              to be running too. Start a thread for every address first, and only then wait for them."
         );
         let made = calls.load(Ordering::SeqCst);
+        failing_means(Category::WrongResult);
         assert_eq!(
             made,
             CALLS,
             "when send_all returned, only {made} calls had started for {CALLS} addresses: it must make one \
              call per address and return only after all of them have finished"
         );
+        failing_means(Category::NotConcurrent);
         assert!(
             met.load(Ordering::SeqCst) == CALLS,
             "each of the {CALLS} calls waited for all the others to be running at the same time, but at \
@@ -43,6 +46,7 @@ hidden_tests! {
     }
 
     fn leaves_no_thread_behind() {
+        failing_means(Category::WrongResult);
         const CALLS: usize = 32;
         let before = thread_count();
         let calls = Arc::new(AtomicUsize::new(0));
@@ -51,6 +55,7 @@ hidden_tests! {
             counter.fetch_add(1, Ordering::SeqCst);
         });
         assert!(returned, "send_all did not return within 5 s for {CALLS} calls that return at once");
+        failing_means(Category::LeakedThread);
         if let Err(alive) = wait_for_thread_count(before, GENEROUS) {
             panic!(
                 "{} thread(s) more than before the call were still alive 5 s after send_all returned. Once \
@@ -63,6 +68,7 @@ hidden_tests! {
     }
 
     fn waits_for_the_calls_without_spinning() {
+        failing_means(Category::BusyWait);
         // The calls block on a gate; while they do, send_all has nothing to
         // do but wait. A thread that waits by blocking (join, a scope, a
         // Condvar, a channel) costs no CPU; one that polls in a loop costs
@@ -96,14 +102,17 @@ hidden_tests! {
         let measured = all_started.then(|| measure_waiting_cpu(WINDOW));
         probe.gate.open();
         let returned = done_rx.recv_timeout(GENEROUS).is_ok();
+        failing_means(Category::NotConcurrent);
         assert!(
             all_started,
             "only {} of {CALLS} calls had started 5 s after send_all was called: it must start a thread \
              for every address before waiting for any of them",
             probe.started.load(Ordering::SeqCst),
         );
+        failing_means(Category::WrongResult);
         assert!(returned, "send_all did not return within 5 s after its {CALLS} calls were allowed to finish");
         let measured = measured.unwrap();
+        failing_means(Category::BusyWait);
         assert!(
             !measured.looks_like_spinning(),
             "while send_all waited for {CALLS} calls that were blocked, it {}. Waiting must block, not \

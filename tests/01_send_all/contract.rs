@@ -9,6 +9,7 @@ const FAILING_ADDRESS: &str = "bounces@example.com";
 
 hidden_tests! {
     fn calls_send_email_once_for_each_address() {
+        failing_means(Category::WrongResult);
         let addrs = addresses(10);
         let seen = Arc::new(Mutex::new(Vec::new()));
         let log = seen.clone();
@@ -30,6 +31,7 @@ hidden_tests! {
     }
 
     fn calls_once_per_entry_even_for_duplicate_addresses() {
+        failing_means(Category::WrongResult);
         let addrs: Vec<String> = [
             "ana@example.com",
             "bo@example.com",
@@ -57,6 +59,7 @@ hidden_tests! {
     }
 
     fn returns_at_once_for_an_empty_list() {
+        failing_means(Category::WrongResult);
         let calls = Arc::new(AtomicUsize::new(0));
         let counter = calls.clone();
         let returned = send_all_within(GENEROUS, Vec::new(), move |_: &str| {
@@ -73,6 +76,7 @@ hidden_tests! {
     }
 
     fn each_call_runs_on_a_thread_of_its_own() {
+        failing_means(Category::WrongResult);
         const CALLS: usize = 16;
         let threads = Arc::new(Mutex::new(Vec::new()));
         let log = threads.clone();
@@ -83,6 +87,7 @@ hidden_tests! {
         let threads = threads.lock().unwrap().clone();
         assert_eq!(threads.len(), CALLS, "send_all made {} calls for {CALLS} addresses", threads.len());
         let distinct = threads.iter().collect::<HashSet<_>>().len();
+        failing_means(Category::NotConcurrent);
         assert_eq!(
             distinct,
             CALLS,
@@ -94,6 +99,7 @@ hidden_tests! {
     }
 
     fn returns_only_after_every_call_has_finished() {
+        failing_means(Category::NotConcurrent);
         // Each call, after its work, waits (up to HOLD) for the test to say
         // "send_all has returned", and notes whether it heard that. A correct
         // send_all is still waiting for the call at that point, so no call
@@ -134,6 +140,7 @@ hidden_tests! {
         // Let threads that a broken send_all left behind end before the next test.
         eventually(GENEROUS, || probe.finished.load(Ordering::SeqCst) >= CALLS);
         let heard = probe.heard_return.load(Ordering::SeqCst);
+        failing_means(Category::LeakedThread);
         assert!(
             finished_at_return == CALLS && heard == 0,
             "send_all returned before its {CALLS} calls had finished: {finished_at_return} had finished \
@@ -145,6 +152,7 @@ hidden_tests! {
     }
 
     fn a_panicking_call_reaches_the_caller_after_the_others_finish() {
+        failing_means(Category::Panic);
         // One call panics; the others wait until it has panicked (or until a
         // shared deadline) and only then finish. A correct send_all waits for
         // all of them and then panics itself.

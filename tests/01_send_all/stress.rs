@@ -5,6 +5,7 @@ use testkit::prelude::*;
 
 hidden_tests! {
     fn concurrent_callers_each_get_exactly_their_own_calls() {
+        failing_means(Category::WrongResult);
         // CALLERS threads call send_all at the same moment (a Barrier starts
         // every round), each with its own list, duplicates included. Right
         // after each send_all returns, its calls must be exactly its list:
@@ -53,6 +54,7 @@ hidden_tests! {
             let problems: Vec<String> = callers.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect();
             (problems, total.load(Ordering::SeqCst))
         });
+        failing_means(Category::Deadlock);
         let Some((problems, total)) = outcome else {
             panic!(
                 "{CALLERS} threads calling send_all {ROUNDS} times each with {PER_LIST} quick calls did not \
@@ -60,6 +62,7 @@ hidden_tests! {
                  one caller can hold while another waits for it?"
             );
         };
+        failing_means(Category::WrongResult);
         assert!(
             problems.is_empty(),
             "{CALLERS} threads called send_all at the same time, {ROUNDS} rounds, and right after some \

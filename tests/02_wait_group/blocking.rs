@@ -11,6 +11,7 @@ const WINDOW: Duration = Duration::from_millis(400);
 
 hidden_tests! {
     fn waiting_threads_sleep_instead_of_spinning() {
+        failing_means(Category::BusyWait);
         let group = Arc::new(WaitGroup::new());
         group.add(1);
         let waiters = Waiters::spawn(&group, WAITERS);
@@ -57,6 +58,7 @@ hidden_tests! {
             wall.as_secs_f64() * 1e3,
             runnable_share * 100.0,
         );
+        failing_means(Category::LostWakeup);
         assert!(
             released,
             "the counter reached zero but only {} of {WAITERS} waiting threads returned within 5 s: \

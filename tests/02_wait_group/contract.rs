@@ -16,6 +16,7 @@ fn wait_returns(group: &Arc<WaitGroup>) -> bool {
 
 hidden_tests! {
     fn a_new_group_has_nothing_to_wait_for() {
+        failing_means(Category::WrongResult);
         assert_send_sync_default::<WaitGroup>();
         for (how, group) in [("WaitGroup::new()", WaitGroup::new()), ("WaitGroup::default()", WaitGroup::default())] {
             assert!(
@@ -27,6 +28,7 @@ hidden_tests! {
     }
 
     fn wait_returns_at_once_when_every_add_is_matched_by_done() {
+        failing_means(Category::WrongResult);
         let group = Arc::new(WaitGroup::new());
         group.add(0);
         assert!(wait_returns(&group), "wait() did not return after add(0): adding zero leaves the counter at zero");
@@ -43,6 +45,7 @@ hidden_tests! {
     }
 
     fn done_on_a_zero_counter_panics_with_negative_counter() {
+        failing_means(Category::WrongResult);
         let fresh = Arc::new(WaitGroup::new());
         let message = within(GENEROUS, move || panic_message(|| fresh.done()))
             .expect("done() on a fresh group neither returned nor panicked within 5 s: it must panic at once");
@@ -76,6 +79,7 @@ hidden_tests! {
     }
 
     fn wait_blocks_until_the_last_done() {
+        failing_means(Category::WrongResult);
         let group = Arc::new(WaitGroup::new());
         group.add(3);
         let waiter = Waiters::spawn(&group, 1);
@@ -97,6 +101,7 @@ hidden_tests! {
         }
         let g = group.clone();
         thread::spawn(move || g.done()).join().expect("the last done() panicked");
+        failing_means(Category::LostWakeup);
         assert!(
             waiter.all_returned(1, GENEROUS),
             "the counter reached zero (3 adds, 3 done() calls from other threads) but wait() had \
@@ -105,6 +110,7 @@ hidden_tests! {
     }
 
     fn add_then_done_from_other_threads_releases_the_waiter() {
+        failing_means(Category::LostWakeup);
         let group = Arc::new(WaitGroup::new());
         let tasks = 8;
         group.add(tasks);
@@ -123,6 +129,7 @@ hidden_tests! {
         })
         .expect("add(8) and then 8 done() calls from 8 threads, yet wait() had not returned after 5 s: \
                  the done() that brings the counter to zero must wake the waiter");
+        failing_means(Category::WrongResult);
         assert_eq!(
             seen, tasks,
             "wait() returned when only {seen} of {tasks} tasks had finished: it must return only \
@@ -131,12 +138,14 @@ hidden_tests! {
     }
 
     fn every_waiter_is_released_when_the_counter_reaches_zero() {
+        failing_means(Category::WrongResult);
         let group = Arc::new(WaitGroup::new());
         group.add(1);
         let waiters = Waiters::spawn(&group, 4);
         waiters.settle();
         assert_eq!(waiters.returned(), 0, "wait() returned while the counter was 1: it must block until zero");
         group.done();
+        failing_means(Category::LostWakeup);
         if !waiters.all_returned(4, GENEROUS) {
             panic!(
                 "4 threads were blocked in wait(); the counter reached zero, but only {} of them \
@@ -148,6 +157,7 @@ hidden_tests! {
     }
 
     fn the_group_can_be_used_again_after_reaching_zero() {
+        failing_means(Category::WrongResult);
         let group = Arc::new(WaitGroup::new());
         group.add(2);
         group.done();
@@ -155,6 +165,7 @@ hidden_tests! {
         assert!(wait_returns(&group), "wait() did not return after add(2) and two done() calls");
 
         for round in 2..=3 {
+            failing_means(Category::WrongResult);
             group.add(2);
             let waiter = Waiters::spawn(&group, 1);
             waiter.settle();
@@ -172,6 +183,7 @@ hidden_tests! {
                  a reused group must block until its counter is zero again"
             );
             group.done();
+            failing_means(Category::LostWakeup);
             assert!(
                 waiter.all_returned(1, GENEROUS),
                 "round {round}: the counter reached zero again, but wait() did not return within \

@@ -25,6 +25,7 @@ fn round() -> impl Strategy<Value = Round> {
 
 hidden_tests! {
     fn any_schedule_releases_waiters_exactly_when_its_tasks_are_done() {
+        failing_means(Category::WrongResult);
         let hung = AtomicBool::new(false);
         check_property(
             "any_schedule_releases_waiters_exactly_when_its_tasks_are_done",
@@ -71,6 +72,7 @@ hidden_tests! {
                     for returned in 0..round.waiters {
                         let Ok(seen) = reports.recv_timeout(deadline.saturating_duration_since(Instant::now())) else {
                             hung.store(true, Ordering::SeqCst);
+                            failing_means(Category::LostWakeup);
                             return Err(TestCaseError::fail(format!(
                                 "round {}: only {} of {} waiters returned within 5 s of their round's last done(): \
                                  every waiting thread must be woken when the counter reaches zero",
@@ -89,6 +91,7 @@ hidden_tests! {
                     let drained = within(GENEROUS, move || g.wait()).is_some();
                     if !drained {
                         hung.store(true, Ordering::SeqCst);
+                        failing_means(Category::LostWakeup);
                     }
                     prop_assert!(
                         drained,

@@ -11,6 +11,7 @@ const WAITERS: usize = 3;
 
 hidden_tests! {
     fn wait_never_returns_before_every_done_of_its_round() {
+        failing_means(Category::LostWakeup);
         // The whole run happens on a helper thread, so that a broken group
         // that blocks some thread forever fails this test with an
         // explanation instead of hanging it.
@@ -72,6 +73,9 @@ fn run_rounds() {
                 )
             };
             let expected = round * WORKERS;
+            if seen != expected {
+                failing_means(Category::WrongResult);
+            }
             assert!(
                 seen == expected,
                 "round {round}: wait() returned when {} of the round's {WORKERS} tasks had finished: \

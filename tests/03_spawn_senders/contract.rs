@@ -6,6 +6,7 @@ use testkit::prelude::*;
 
 hidden_tests! {
     fn no_users_gives_no_handles_and_calls_no_send() {
+        failing_means(Category::WrongResult);
         let log = SendLog::new();
         let (_users, handles, _) = call_spawn_senders(Vec::new(), recording_send(&log), false);
         assert!(
@@ -24,6 +25,7 @@ hidden_tests! {
     }
 
     fn joining_each_handle_gives_back_what_send_returned() {
+        failing_means(Category::WrongResult);
         let emails = vec!["asha@example.com".to_string(), "ben@example.org".to_string(), "chen@example.net".to_string()];
         // Whatever `send` returns is what joining that user's handle gives.
         let (_users, handles, _) = call_spawn_senders(users_with(&emails), |email: String| {
@@ -32,9 +34,11 @@ hidden_tests! {
         assert_eq!(handles.len(), 3, "3 users must give 3 handles, one per user, in user order");
         for (i, result) in join_all(handles).into_iter().enumerate() {
             let got = result.unwrap_or_else(|msg| {
+                failing_means(Category::Panic);
                 panic!("joining handle {i} failed: its thread panicked ({msg}). The thread must call `send` and return its result")
             });
             let want = (emails[i].chars().rev().collect::<String>(), emails[i].len());
+            failing_means(Category::Order);
             assert_eq!(
                 got, want,
                 "joining handle {i} gave {got:?}, but `send({:?})` returns {want:?}. Handle i belongs to \
@@ -47,6 +51,7 @@ hidden_tests! {
     }
 
     fn each_thread_sends_its_own_email_when_the_last_users_thread_starts_first() {
+        failing_means(Category::WrongResult);
         // The last user's thread runs first, then the others in order.
         check_threads_started_in_order(
             6,
@@ -59,6 +64,7 @@ hidden_tests! {
     }
 
     fn each_thread_sends_its_own_email_when_threads_start_in_user_order() {
+        failing_means(Category::WrongResult);
         check_threads_started_in_order(
             6,
             |n| (0..n).collect(),
@@ -67,6 +73,7 @@ hidden_tests! {
     }
 
     fn caller_may_drop_users_before_any_thread_starts() {
+        failing_means(Category::WrongResult);
         let emails = plain_emails(8);
         let log = SendLog::new();
         let (users, handles, gate) = call_spawn_senders(users_with(&emails), recording_send(&log), true);
@@ -90,6 +97,7 @@ hidden_tests! {
     }
 
     fn handles_are_in_user_order_even_when_later_users_finish_first() {
+        failing_means(Category::WrongResult);
         // `send` for user i finishes only after every later user's send has
         // finished, so the threads finish in reverse user order.
         let n = 8;
@@ -118,7 +126,11 @@ hidden_tests! {
         let ids: Vec<_> = handles.iter().map(|h| h.thread().id()).collect();
         assert_eq!(handles.len(), n, "{n} users must give {n} handles, one per user");
         for (i, result) in join_all(handles).into_iter().enumerate() {
-            let (email, thread) = result.unwrap_or_else(|msg| panic!("the thread of handle {i} panicked: {msg}"));
+            let (email, thread) = result.unwrap_or_else(|msg| {
+                failing_means(Category::Panic);
+                panic!("the thread of handle {i} panicked: {msg}")
+            });
+            failing_means(Category::Order);
             assert!(
                 email == emails[i] && thread == ids[i],
                 "handle {i} gave the result of `send({email:?})`, but user{i}'s email is {:?}. Here the \
@@ -131,6 +143,7 @@ hidden_tests! {
     }
 
     fn every_send_runs_on_its_own_thread_all_at_the_same_time() {
+        failing_means(Category::NotConcurrent);
         let n = 8;
         let emails = plain_emails(n);
         let meeting = Arc::new(Rendezvous::new(n, GENEROUS));
@@ -140,12 +153,19 @@ hidden_tests! {
         };
         let caller = thread::current().id();
         let (_users, handles, _) = call_spawn_senders(users_with(&emails), send, false);
+        failing_means(Category::WrongResult);
         assert_eq!(handles.len(), n, "{n} users must give {n} handles, one per user");
         let results: Vec<_> = join_all(handles)
             .into_iter()
             .enumerate()
-            .map(|(i, r)| r.unwrap_or_else(|msg| panic!("the thread of handle {i} panicked: {msg}")))
+            .map(|(i, r)| {
+                r.unwrap_or_else(|msg| {
+                    failing_means(Category::Panic);
+                    panic!("the thread of handle {i} panicked: {msg}")
+                })
+            })
             .collect();
+        failing_means(Category::NotConcurrent);
         assert!(
             results.iter().all(|(met, _)| *met),
             "each `send` waited for all {n} sends to be running at once, and at most {} of them ever \
@@ -164,10 +184,12 @@ hidden_tests! {
     }
 
     fn no_thread_is_left_once_every_handle_is_joined() {
+        failing_means(Category::WrongResult);
         let before = thread_count();
         let log = SendLog::new();
         let (_users, handles, _) = call_spawn_senders(users_with(&plain_emails(10)), recording_send(&log), false);
         join_all(handles);
+        failing_means(Category::LeakedThread);
         if let Err(alive) = wait_for_thread_count(before, GENEROUS) {
             panic!(
                 "after every handle spawn_senders returned was joined, {} thread(s) it started were still \

@@ -5,6 +5,7 @@ use testkit::prelude::*;
 
 hidden_tests! {
     fn concurrent_callers_each_get_their_own_users_results_every_round() {
+        failing_means(Category::WrongResult);
         const CALLERS: usize = 4;
         const ROUNDS: usize = 25;
         const USERS: usize = 12;
@@ -79,6 +80,7 @@ hidden_tests! {
                 }
             }
         });
+        failing_means(Category::Deadlock);
         assert!(
             finished.is_some(),
             "{CALLERS} callers each calling spawn_senders {ROUNDS} times with {USERS} users (and joining \
@@ -88,6 +90,7 @@ hidden_tests! {
         );
         let rounds = rounds_done.load(Ordering::SeqCst);
         let problems = problems.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        failing_means(Category::Order);
         assert!(
             problems.is_empty(),
             "with {CALLERS} callers calling spawn_senders at the same moment (started together by a \
@@ -99,6 +102,7 @@ hidden_tests! {
             problems[0]
         );
         let total = sends.load(Ordering::SeqCst);
+        failing_means(Category::WrongResult);
         assert_eq!(
             total,
             CALLERS * rounds * USERS,

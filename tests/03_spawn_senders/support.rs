@@ -211,6 +211,12 @@ pub fn check_each_thread_sent_its_own_email(
     log: &SendLog,
     situation: &str,
 ) {
+    // Each part below declares its category only on the way to failing:
+    // property tests call this for every case they try, and a case that
+    // passes must not leave its declaration behind for the one that failed.
+    if results.len() != emails.len() {
+        failing_means(Category::WrongResult);
+    }
     assert_eq!(
         results.len(),
         emails.len(),
@@ -222,12 +228,18 @@ pub fn check_each_thread_sent_its_own_email(
     for (i, result) in results.into_iter().enumerate() {
         let receipt = match result {
             Ok(r) => r,
-            Err(msg) => panic!(
-                "the thread of handle {i} (user{i}) panicked: {msg} ({situation}). Each thread must call \
-                 `send` with its own user's email and return what `send` returned"
-            ),
+            Err(msg) => {
+                failing_means(Category::Panic);
+                panic!(
+                    "the thread of handle {i} (user{i}) panicked: {msg} ({situation}). Each thread must call \
+                     `send` with its own user's email and return what `send` returned"
+                )
+            }
         };
         if receipt.email != emails[i].as_bytes() {
+            // Another user's email, or garbage: the thread looked its email
+            // up when it ran, or the handles are not in user order.
+            failing_means(Category::Order);
             let owner = emails.iter().position(|e| e.as_bytes() == receipt.email.as_slice());
             if let Some(&Some(r)) = ranks.get(i)
                 && r != i
@@ -263,6 +275,9 @@ pub fn check_each_thread_sent_its_own_email(
                 ),
             }
         }
+        if receipt.thread != thread_ids[i] {
+            failing_means(Category::WrongResult);
+        }
         assert!(
             receipt.thread == thread_ids[i],
             "handle {i}'s result was made by `send` running on another thread than handle {i}'s \
@@ -273,6 +288,9 @@ pub fn check_each_thread_sent_its_own_email(
     let mut wanted: Vec<Vec<u8>> = emails.iter().map(|e| e.clone().into_bytes()).collect();
     sent.sort();
     wanted.sort();
+    if sent != wanted {
+        failing_means(Category::WrongResult);
+    }
     assert!(
         sent == wanted,
         "`send` was called {} times, with {:?}, for users whose emails are {:?} ({situation}). Every \

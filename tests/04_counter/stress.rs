@@ -46,6 +46,7 @@ const OBSERVED_CALLS: usize = 20_000;
 
 hidden_tests! {
     fn concurrent_increments_are_never_lost() {
+        failing_means(Category::LostUpdate);
         let outcome = finishes("the concurrent increment() rounds", STRESS_DEADLINE, || {
             first_bad_round(
                 INCREMENT_ROUNDS,
@@ -75,6 +76,7 @@ hidden_tests! {
     }
 
     fn concurrent_adds_are_never_lost() {
+        failing_means(Category::LostUpdate);
         // Thread i adds i + 1 each time, so a lost add of any size shows.
         let outcome = finishes("the concurrent add(n) rounds", STRESS_DEADLINE, || {
             first_bad_round(
@@ -111,6 +113,7 @@ hidden_tests! {
     }
 
     fn increment_below_lets_exactly_limit_calls_through() {
+        failing_means(Category::CheckThenAct);
         let outcome = finishes("the concurrent increment_below rounds", STRESS_DEADLINE, || {
             first_bad_round(
                 BELOW_ROUNDS,
@@ -156,6 +159,7 @@ hidden_tests! {
     }
 
     fn value_never_goes_backwards_while_others_increment() {
+        failing_means(Category::LostUpdate);
         // Two threads increment while two others keep reading: the number a
         // reader sees may only grow. A lost update can do worse than lose
         // one increment: a thread that read 5, was held up while others went

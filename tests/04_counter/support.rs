@@ -18,13 +18,16 @@ pub const EFFORT: Duration = Duration::from_secs(4);
 pub fn finishes<T: Send + 'static>(what: &str, limit: Duration, f: impl FnOnce() -> T + Send + 'static) -> T {
     match within(limit, f) {
         Some(value) => value,
-        None => panic!(
-            "{what} did not finish within {} s: a Counter method is stuck, most likely waiting for a lock \
-             it already holds. std's Mutex is not re-entrant: a method that holds the guard and then calls \
-             another method that locks again (say `self.increment()` or `self.value()` from inside \
-             `increment_below`) waits for itself forever. Do the whole step with the one guard you hold.",
-            limit.as_secs()
-        ),
+        None => {
+            failing_means(Category::Deadlock);
+            panic!(
+                "{what} did not finish within {} s: a Counter method is stuck, most likely waiting for a lock \
+                 it already holds. std's Mutex is not re-entrant: a method that holds the guard and then calls \
+                 another method that locks again (say `self.increment()` or `self.value()` from inside \
+                 `increment_below`) waits for itself forever. Do the whole step with the one guard you hold.",
+                limit.as_secs()
+            )
+        }
     }
 }
 

@@ -1,4 +1,5 @@
 //! MUTANT: calls send_email for each address in a plain loop on the caller's thread, with no threads at all.
+//! CATEGORY: not_concurrent
 
 /// Calls `send_email(address)` once for every address, each call on a thread
 /// of its own, all running at the same time, and returns only after every

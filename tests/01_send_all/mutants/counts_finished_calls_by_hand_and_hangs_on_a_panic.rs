@@ -1,4 +1,5 @@
 //! MUTANT: waits on a hand-kept count of finished calls that a panicking call never increments (Done not deferred), so one panic hangs send_all forever.
+//! CATEGORY: panic
 
 use std::sync::{Condvar, Mutex};
 use std::thread;

@@ -1,4 +1,5 @@
 //! MUTANT: joins every thread but throws away the Err of a call that panicked, so the caller never hears of the failure.
+//! CATEGORY: panic
 
 use std::thread;
 

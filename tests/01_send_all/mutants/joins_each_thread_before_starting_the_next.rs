@@ -1,4 +1,5 @@
 //! MUTANT: joins each thread right after starting it, so the calls run one after another instead of at the same time.
+//! CATEGORY: not_concurrent
 
 use std::thread;
 

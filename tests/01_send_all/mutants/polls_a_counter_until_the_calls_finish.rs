@@ -1,4 +1,5 @@
 //! MUTANT: waits for the calls by spinning on an atomic counter of finished calls, burning a core while it waits.
+//! CATEGORY: busy_wait
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;

@@ -1,4 +1,5 @@
 //! MUTANT: starts a detached thread per address and returns at once, the literal port of Go's `go sendEmail(addr)`, never waiting for the calls.
+//! CATEGORY: leaked_thread
 
 use std::thread;
 

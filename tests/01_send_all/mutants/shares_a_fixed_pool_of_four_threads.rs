@@ -1,4 +1,5 @@
 //! MUTANT: splits the addresses between a fixed pool of four threads, so at most four calls run at a time.
+//! CATEGORY: not_concurrent
 
 use std::thread;
 

@@ -1,4 +1,5 @@
 //! MUTANT: removes duplicate addresses with a HashSet first, so an address listed twice is sent only once.
+//! CATEGORY: wrong_result
 
 use std::collections::HashSet;
 use std::thread;

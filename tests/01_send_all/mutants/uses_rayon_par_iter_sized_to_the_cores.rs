@@ -1,4 +1,5 @@
 //! MUTANT: hands the calls to rayon's par_iter, whose global pool has one thread per core, so only that many calls run at once and the pool outlives the call.
+//! CATEGORY: not_concurrent
 
 use rayon::prelude::*;
 

@@ -1,4 +1,5 @@
 //! MUTANT: `done` on a zero counter quietly stays at zero (`saturating_sub`) instead of panicking with "negative WaitGroup counter".
+//! CATEGORY: wrong_result
 use std::sync::{Condvar, Mutex};
 
 /// Go's sync.WaitGroup. Send + Sync + Default.

@@ -1,4 +1,5 @@
 //! MUTANT: the counter is an atomic and `done` on zero wraps it around to a huge number (`fetch_sub` without a check) instead of panicking with "negative WaitGroup counter".
+//! CATEGORY: wrong_result
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex};
 

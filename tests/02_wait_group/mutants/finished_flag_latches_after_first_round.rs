@@ -1,4 +1,5 @@
 //! MUTANT: a `finished` flag is set when the counter first reaches zero and never cleared, so after the first round `wait` returns at once even while new work is pending (the group is not reusable).
+//! CATEGORY: wrong_result
 use std::sync::{Condvar, Mutex};
 
 #[derive(Default)]

@@ -1,4 +1,5 @@
 //! MUTANT: `wait` reads an atomic counter, then takes a separate lock and sleeps on the Condvar without checking the counter again, so a `done` that reaches zero between the read and the sleep is never heard (a lost wakeup, wider window).
+//! CATEGORY: lost_wakeup
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex};
 

@@ -1,4 +1,5 @@
 //! MUTANT: `done` wakes the waiters when it sees the counter at 1 and decrements it only afterwards, outside the lock, so a waiter that wakes quickly re-checks, still sees 1, goes back to sleep, and nobody wakes it again (a lost wakeup, wide window).
+//! CATEGORY: lost_wakeup
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex};
 

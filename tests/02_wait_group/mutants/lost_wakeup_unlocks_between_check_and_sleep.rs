@@ -1,4 +1,5 @@
 //! MUTANT: `wait` checks the counter under the lock, lets go of the lock, then locks again and sleeps on the Condvar, so a `done` that lands in between is never heard (a lost wakeup, narrow window).
+//! CATEGORY: lost_wakeup
 use std::sync::{Condvar, Mutex};
 
 /// Go's sync.WaitGroup. Send + Sync + Default.

@@ -1,4 +1,5 @@
 //! MUTANT: when the counter reaches zero, `done` wakes only one waiting thread (`notify_one`), so the other waiters sleep forever.
+//! CATEGORY: lost_wakeup
 use std::sync::{Condvar, Mutex};
 
 /// Go's sync.WaitGroup. Send + Sync + Default.

@@ -1,4 +1,5 @@
 //! MUTANT: `wait` busy-waits, reading an atomic counter in a loop with `thread::yield_now()`, so every waiting thread burns CPU instead of sleeping.
+//! CATEGORY: busy_wait
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Go's sync.WaitGroup. Send + Sync + Default.

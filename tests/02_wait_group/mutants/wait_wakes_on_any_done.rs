@@ -1,4 +1,5 @@
 //! MUTANT: `done` notifies on every call and `wait` sleeps once without re-checking the counter, so a waiter returns after the first `done` while other tasks are still running.
+//! CATEGORY: wrong_result
 use std::sync::{Condvar, Mutex};
 
 /// Go's sync.WaitGroup. Send + Sync + Default.

@@ -1,4 +1,5 @@
 //! MUTANT: the thread borrows the caller's email through an unsafely extended &'static str and reads it after the caller may have dropped users.
+//! CATEGORY: order
 
 use std::thread::JoinHandle;
 

@@ -1,4 +1,5 @@
 //! MUTANT: the handles are kept in a HashMap keyed by email and returned in the map's order, not in user order.
+//! CATEGORY: order
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -1,4 +1,5 @@
 //! MUTANT: the handles are pushed to the front of the list, so they come back in reverse user order.
+//! CATEGORY: order
 
 use std::collections::VecDeque;
 use std::sync::Arc;

@@ -1,4 +1,5 @@
 //! MUTANT: the handles are returned in the order the threads finished their send, not in user order.
+//! CATEGORY: order
 
 use std::sync::{Arc, mpsc};
 use std::thread::JoinHandle;

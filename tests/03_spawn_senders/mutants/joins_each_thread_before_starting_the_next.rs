@@ -1,4 +1,5 @@
 //! MUTANT: each thread is joined before the next is started, so the sends run one after another instead of at the same time.
+//! CATEGORY: not_concurrent
 
 use std::sync::Arc;
 use std::thread::JoinHandle;

@@ -1,4 +1,5 @@
 //! MUTANT: an extra progress-reporting thread is started and never ends, so a thread is left behind after every handle was joined.
+//! CATEGORY: leaked_thread
 
 use std::sync::Arc;
 use std::thread::JoinHandle;

@@ -1,4 +1,5 @@
 //! MUTANT: the loop writes each email into one shared variable and each thread reads that variable when it starts, like Go's old loop-variable capture.
+//! CATEGORY: order
 
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;

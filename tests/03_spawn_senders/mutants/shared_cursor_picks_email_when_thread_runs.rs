@@ -1,4 +1,5 @@
 //! MUTANT: each thread takes the next index from a shared atomic counter when it starts running, so threads that start out of spawn order send other users' emails.
+//! CATEGORY: order
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -1,4 +1,5 @@
 //! MUTANT: the emails go into one shared Mutex<Vec>, and each thread pops whichever email is on top when it runs.
+//! CATEGORY: order
 
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;

@@ -1,4 +1,5 @@
 //! MUTANT: add(n) adds one whatever n is.
+//! CATEGORY: wrong_result
 
 use std::sync::Mutex;
 

@@ -1,4 +1,5 @@
 //! MUTANT: increment_below compares with <= instead of <, so the value can reach limit + 1.
+//! CATEGORY: wrong_result
 
 use std::sync::Mutex;
 

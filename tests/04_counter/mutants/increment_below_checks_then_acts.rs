@@ -1,4 +1,5 @@
 //! MUTANT: increment_below checks value() and then calls increment() as two separate steps, so racing callers overshoot the limit.
+//! CATEGORY: check_then_act
 
 use std::sync::Mutex;
 

@@ -1,4 +1,5 @@
 //! MUTANT: add reads the value with value() and writes the sum under a second lock acquisition, so concurrent adds are lost.
+//! CATEGORY: lost_update
 
 use std::sync::Mutex;
 

@@ -1,4 +1,5 @@
 //! MUTANT: increment reads and writes under two separate lock acquisitions, so concurrent increments are lost.
+//! CATEGORY: lost_update
 
 use std::sync::Mutex;
 
