@@ -16,16 +16,19 @@ const _: fn() = assert_send_sync_default::<AtomicCounter>;
 
 hidden_tests! {
     fn new_counter_starts_at_zero() {
+        failing_means(Category::WrongResult);
         let v = finishes("AtomicCounter::new().value()", GENEROUS, || AtomicCounter::new().value());
         assert_eq!(v, 0, "AtomicCounter::new().value() returned {v}: a new counter starts at 0");
     }
 
     fn default_counter_starts_at_zero() {
+        failing_means(Category::WrongResult);
         let v = finishes("AtomicCounter::default().value()", GENEROUS, || AtomicCounter::default().value());
         assert_eq!(v, 0, "AtomicCounter::default().value() returned {v}: Default must give the same counter as new(), at 0");
     }
 
     fn increment_adds_exactly_one() {
+        failing_means(Category::WrongResult);
         let seen = finishes("increment()", GENEROUS, || {
             let c = AtomicCounter::new();
             (0..3).map(|_| { c.increment(); c.value() }).collect::<Vec<_>>()
@@ -34,6 +37,7 @@ hidden_tests! {
     }
 
     fn add_adds_exactly_n() {
+        failing_means(Category::WrongResult);
         let seen = finishes("add(n)", GENEROUS, || {
             let c = AtomicCounter::new();
             [5, 0, 1, 1000].iter().map(|&n| { c.add(n); c.value() }).collect::<Vec<_>>()
@@ -45,6 +49,7 @@ hidden_tests! {
     }
 
     fn value_only_reads() {
+        failing_means(Category::WrongResult);
         let seen = finishes("value()", GENEROUS, || {
             let c = AtomicCounter::new();
             c.add(7);
@@ -54,6 +59,7 @@ hidden_tests! {
     }
 
     fn counter_is_send_sync_and_default() {
+        failing_means(Category::WrongResult);
         // The traits themselves are checked when this crate compiles (see the
         // top of this file); here a counter made by Default is moved into one
         // thread and shared by reference with two more.
@@ -73,6 +79,7 @@ hidden_tests! {
     }
 
     fn increment_below_increments_while_below_the_limit() {
+        failing_means(Category::WrongResult);
         let seen = finishes("increment_below(3)", GENEROUS, || {
             let c = AtomicCounter::new();
             (0..3).map(|_| (c.increment_below(3), c.value())).collect::<Vec<_>>()
@@ -84,6 +91,7 @@ hidden_tests! {
     }
 
     fn increment_below_refuses_at_the_limit() {
+        failing_means(Category::WrongResult);
         let seen = finishes("increment_below(limit) at the limit", GENEROUS, || {
             let c = AtomicCounter::new();
             c.add(3);
@@ -110,6 +118,7 @@ hidden_tests! {
     }
 
     fn increment_below_refuses_above_the_limit() {
+        failing_means(Category::WrongResult);
         let seen = finishes("increment_below(limit) above the limit", GENEROUS, || {
             let c = AtomicCounter::new();
             c.add(10);
@@ -122,6 +131,7 @@ hidden_tests! {
     }
 
     fn increment_below_zero_never_increments() {
+        failing_means(Category::WrongResult);
         let seen = finishes("increment_below(0)", GENEROUS, || {
             let c = AtomicCounter::new();
             let first = (c.increment_below(0), c.value());

@@ -76,6 +76,7 @@ const PROPERTY_DEADLINE: Duration = Duration::from_secs(9);
 
 hidden_tests! {
     fn sequential_operations_match_a_plain_number() {
+        failing_means(Category::WrongResult);
         finishes("the sequential property", PROPERTY_DEADLINE, || {
             let deadline = Instant::now() + EFFORT;
             check_property(
@@ -116,6 +117,7 @@ hidden_tests! {
     }
 
     fn concurrent_operation_lists_add_up() {
+        failing_means(Category::LostUpdate);
         finishes("the concurrent property", PROPERTY_DEADLINE, || {
             let deadline = Instant::now() + EFFORT;
             check_property(

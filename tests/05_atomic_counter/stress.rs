@@ -70,6 +70,7 @@ const OBSERVED_ROUNDS: usize = 40;
 
 hidden_tests! {
     fn concurrent_increments_are_never_lost() {
+        failing_means(Category::LostUpdate);
         let outcome = finishes("the concurrent increment() rounds", STRESS_DEADLINE, || {
             first_bad_round(
                 INCREMENT_ROUNDS,
@@ -99,6 +100,7 @@ hidden_tests! {
     }
 
     fn concurrent_adds_are_never_lost() {
+        failing_means(Category::LostUpdate);
         // Thread i adds i + 1 each time, so a lost add of any size shows.
         let outcome = finishes("the concurrent add(n) rounds", STRESS_DEADLINE, || {
             first_bad_round(
@@ -134,6 +136,7 @@ hidden_tests! {
     }
 
     fn increment_below_lets_exactly_limit_calls_through() {
+        failing_means(Category::CheckThenAct);
         let outcome = finishes("the concurrent increment_below rounds", STRESS_DEADLINE, || {
             first_bad_round(
                 BELOW_ROUNDS,
@@ -173,6 +176,7 @@ hidden_tests! {
     }
 
     fn increment_below_says_true_to_every_call_below_the_limit() {
+        failing_means(Category::CheckThenAct);
         // Exactly EXACT_LIMIT calls in all, so none of them finds the value at
         // the limit: each one must add one and say true, however many
         // threads race for the same value.
@@ -208,6 +212,7 @@ hidden_tests! {
     }
 
     fn value_never_passes_the_limit_while_increment_below_races() {
+        failing_means(Category::CheckThenAct);
         // Every thread calls increment_below(WATCHED_LIMIT), far more often
         // than the limit allows, and reads value() after each call. Nobody
         // calls increment() or add(), so no thread may ever see the value
@@ -263,6 +268,7 @@ hidden_tests! {
     }
 
     fn value_never_goes_backwards_while_others_increment() {
+        failing_means(Category::LostUpdate);
         // Every thread calls increment() and then value(), over and over: the
         // numbers one thread reads may only grow. A lost update can do worse
         // than lose one increment: a thread that loaded 5, was held up while

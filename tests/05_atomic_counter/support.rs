@@ -19,14 +19,19 @@ pub const EFFORT: Duration = Duration::from_secs(4);
 pub fn finishes<T: Send + 'static>(what: &str, limit: Duration, f: impl FnOnce() -> T + Send + 'static) -> T {
     match within(limit, f) {
         Some(value) => value,
-        None => panic!(
-            "{what} did not finish within {} s: an AtomicCounter method never returned. Atomic operations \
-             never wait, so this is a loop that never ends, most likely a compare_exchange loop that retries \
-             with the value it read before the loop. When compare_exchange fails it returns Err(actual), the \
-             value another thread just stored: check that value against the limit and try again with it, \
-             or use fetch_update, which does exactly this.",
-            limit.as_secs()
-        ),
+        None => {
+            // A compare_exchange loop that decides once, on a value it read
+            // before the loop, and never again: the check-then-act slip.
+            failing_means(Category::CheckThenAct);
+            panic!(
+                "{what} did not finish within {} s: an AtomicCounter method never returned. Atomic operations \
+                 never wait, so this is a loop that never ends, most likely a compare_exchange loop that retries \
+                 with the value it read before the loop. When compare_exchange fails it returns Err(actual), the \
+                 value another thread just stored: check that value against the limit and try again with it, \
+                 or use fetch_update, which does exactly this.",
+                limit.as_secs()
+            )
+        }
     }
 }
 

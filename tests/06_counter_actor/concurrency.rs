@@ -15,6 +15,7 @@ const STATE_WINDOW: Duration = Duration::from_millis(300);
 
 hidden_tests! {
     fn leaves_no_thread_behind_once_every_handle_is_dropped() {
+        failing_means(Category::WrongResult);
         const THREADS: usize = 4;
         let before = thread_count();
         let (handle, owner) = calls("spawn_counter()", spawn_counter);
@@ -35,11 +36,16 @@ hidden_tests! {
         });
         for result in seen {
             match result {
-                Ok(v) => assert!(
-                    v >= 10,
-                    "{THREADS} threads each made 10 increments through their own clone and then called value() on \
-                     it; one of them read {v}. {WHY_VALUE_MISSED}"
-                ),
+                Ok(v) => {
+                    if v < 10 {
+                        failing_means(Category::Order);
+                    }
+                    assert!(
+                        v >= 10,
+                        "{THREADS} threads each made 10 increments through their own clone and then called value() \
+                         on it; one of them read {v}. {WHY_VALUE_MISSED}"
+                    )
+                }
                 Err(message) => panic!(
                     "{THREADS} threads each made 10 increments through their own clone and then called value() on \
                      it; one of them panicked: \"{message}\". A handle must work for as long as it exists."
@@ -47,6 +53,7 @@ hidden_tests! {
             }
         }
         owner_returns(owner, 10 * THREADS, "4 threads made 10 increments each, through clones", WRONG_FINAL_COUNT);
+        failing_means(Category::LeakedThread);
         if let Err(alive) = wait_for_thread_count(before, GENEROUS) {
             panic!(
                 "{} thread(s) more than before spawn_counter() were still alive {} s after the owner thread \
@@ -60,6 +67,7 @@ hidden_tests! {
     }
 
     fn an_idle_owner_sleeps_instead_of_spinning() {
+        failing_means(Category::WrongResult);
         // While handles exist but nobody calls them, the owner has nothing
         // to do but wait for the next message. A thread blocked in `recv`
         // costs no CPU however long it waits; one that polls (`try_recv` in
@@ -77,6 +85,9 @@ hidden_tests! {
             (0..3).for_each(|_| handle.increment());
             (handle.value(), handle)
         });
+        if seen < 3 {
+            failing_means(Category::Order);
+        }
         assert_eq!(
             seen, 3,
             "one handle made 3 increments and value() returned {seen}, not 3. {}",
@@ -95,7 +106,9 @@ hidden_tests! {
             thread::sleep(Duration::from_millis(5));
         }
         drop(handle);
+        failing_means(Category::WrongResult);
         owner_returns(owner, 3, "one handle made 3 increments", WRONG_FINAL_COUNT);
+        failing_means(Category::BusyWait);
         let advice = "The owner thread should block in `recv` (or iterate the Receiver with `for`), which sleeps \
                       until a message arrives or every sender is gone; polling with `try_recv` in a loop, even \
                       with yield_now, burns a core for as long as the counter lives.";

@@ -22,6 +22,7 @@ const ONE_BY_ONE: usize = 300;
 
 hidden_tests! {
     fn a_new_counter_reads_zero_and_returns_zero() {
+        failing_means(Category::WrongResult);
         let (handle, owner) = calls("spawn_counter()", spawn_counter);
         let v = calls("value() on a new counter", move || {
             let v = handle.value();
@@ -33,6 +34,7 @@ hidden_tests! {
     }
 
     fn value_includes_every_earlier_increment_of_the_same_handle() {
+        failing_means(Category::Order);
         // One handle on one thread: every increment is made before the
         // value() that follows it, and there is nobody else, so value() must
         // be exactly the number made. First in bursts: the test waits until
@@ -73,16 +75,22 @@ hidden_tests! {
         });
         let made = match seen {
             Ok(made) => made,
-            Err((why, missed)) => panic!(
-                "one handle {why}. With a single handle on a single thread it must be exactly the number of \
-                 increments made. {}",
-                if missed { WHY_VALUE_MISSED } else { "The count went up by more than the increments made." }
-            ),
+            Err((why, missed)) => {
+                // Missing increments: the request overtook them. More: a wrong count.
+                failing_means(if missed { Category::Order } else { Category::WrongResult });
+                panic!(
+                    "one handle {why}. With a single handle on a single thread it must be exactly the number of \
+                     increments made. {}",
+                    if missed { WHY_VALUE_MISSED } else { "The count went up by more than the increments made." }
+                )
+            }
         };
+        failing_means(Category::WrongResult);
         owner_returns(owner, made, &format!("one handle made {made} increments"), WRONG_FINAL_COUNT);
     }
 
     fn owner_ends_and_returns_the_count_once_the_only_handle_is_dropped() {
+        failing_means(Category::WrongResult);
         let (handle, owner) = calls("spawn_counter()", spawn_counter);
         calls("5 calls to increment()", move || {
             for _ in 0..5 {
@@ -94,6 +102,7 @@ hidden_tests! {
     }
 
     fn clones_talk_to_the_same_owner() {
+        failing_means(Category::WrongResult);
         let (a, owner) = calls("spawn_counter()", spawn_counter);
         calls("increment() through a handle and two clones", move || {
             let b = a.clone();
@@ -115,6 +124,7 @@ hidden_tests! {
     }
 
     fn owner_keeps_running_while_any_clone_is_alive() {
+        failing_means(Category::WrongResult);
         let (a, owner) = calls("spawn_counter()", spawn_counter);
         let b = a.clone();
         let (seen, b) = calls("increment() and value() through a clone after the original was dropped", move || {
@@ -123,6 +133,9 @@ hidden_tests! {
             b.increment();
             (b.value(), b)
         });
+        if seen < 2 {
+            failing_means(Category::Order);
+        }
         assert_eq!(
             seen, 2,
             "the original handle was dropped, then its clone made 2 increments and called value(), which \
@@ -131,6 +144,7 @@ hidden_tests! {
         );
         let still_running = !owner.is_finished();
         drop(b);
+        failing_means(Category::WrongResult);
         assert!(
             still_running,
             "the owner thread had already ended while a clone of the handle was still alive: it must run until \
@@ -141,6 +155,7 @@ hidden_tests! {
     }
 
     fn the_last_handle_may_be_dropped_on_another_thread() {
+        failing_means(Category::WrongResult);
         let (handle, owner) = calls("spawn_counter()", spawn_counter);
         let clone = handle.clone();
         let others = thread::spawn(move || {
@@ -166,6 +181,7 @@ hidden_tests! {
     }
 
     fn two_counters_do_not_share_their_count() {
+        failing_means(Category::WrongResult);
         let ((a, a_owner), (b, b_owner)) = calls("spawn_counter() twice", || (spawn_counter(), spawn_counter()));
         let seen = calls("increment() and value() on two counters", move || {
             a.increment();
@@ -175,6 +191,9 @@ hidden_tests! {
             b.increment();
             (a.value(), b.value())
         });
+        if seen.0 < 2 || seen.1 < 3 {
+            failing_means(Category::Order);
+        }
         assert_eq!(
             seen,
             (2, 3),
@@ -187,6 +206,7 @@ hidden_tests! {
                  count kept in a static is shared by every counter."
             }
         );
+        failing_means(Category::WrongResult);
         owner_returns(a_owner, 2, "the first of two counters got 2 increments", WRONG_FINAL_COUNT);
         owner_returns(b_owner, 3, "the second of two counters got 3 increments", WRONG_FINAL_COUNT);
     }

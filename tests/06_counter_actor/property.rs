@@ -92,12 +92,14 @@ fn join_owner(owner: JoinHandle<usize>, stuck: &Mutex<Option<String>>) -> Result
 /// Reports a hang kept by [`join_owner`], once the property has run.
 fn report_stuck(stuck: &Mutex<Option<String>>) {
     if let Some(why) = stuck.lock().unwrap().take() {
+        failing_means(Category::LeakedThread);
         panic!("{why}");
     }
 }
 
 hidden_tests! {
     fn calls_on_one_thread_with_clones_add_up() {
+        failing_means(Category::WrongResult);
         property("the one-thread property", || {
             let deadline = Instant::now() + EFFORT;
             let stuck = Mutex::new(None);
@@ -132,6 +134,10 @@ hidden_tests! {
                             Op::Value(h) => {
                                 let (handle, own) = &live[h % n];
                                 let v = handle.value();
+                                if !(*own <= v && v <= total) {
+                                    // Missing its own increments: the request overtook them.
+                                    failing_means(if v < *own { Category::Order } else { Category::WrongResult });
+                                }
                                 prop_assert!(
                                     *own <= v && v <= total,
                                     "call #{} value() on a handle that had made {} increments returned {}, \
@@ -151,6 +157,9 @@ hidden_tests! {
                     }
                     drop(live);
                     if let Some(got) = join_owner(owner, &stuck)? {
+                        if got != total {
+                            failing_means(Category::WrongResult);
+                        }
                         prop_assert_eq!(
                             got, total,
                             "the handles made {} increments in all and were all dropped; joining the owner gave {}. \
@@ -167,6 +176,7 @@ hidden_tests! {
     }
 
     fn concurrent_call_lists_add_up() {
+        failing_means(Category::WrongResult);
         property("the concurrent property", || {
             let deadline = Instant::now() + EFFORT;
             let stuck = Mutex::new(None);
@@ -206,6 +216,13 @@ hidden_tests! {
                                             ThreadOp::Value => {
                                                 let v = mine.value();
                                                 if v < made || v < last || v > ceiling {
+                                                    // Behind its own increments or going back: answered out
+                                                    // of turn. Above every increment: a wrong count.
+                                                    failing_means(if v > ceiling {
+                                                        Category::WrongResult
+                                                    } else {
+                                                        Category::Order
+                                                    });
                                                     return Err(format!(
                                                         "thread {t}, call #{i}: value() returned {v} after this \
                                                          thread's handle had made {made} increments, and after it \
@@ -238,6 +255,9 @@ hidden_tests! {
                         }
                     }
                     if let Some(got) = join_owner(owner, &stuck)? {
+                        if got != made {
+                            failing_means(Category::WrongResult);
+                        }
                         prop_assert_eq!(
                             got, made,
                             "the threads made {} increments in all and dropped their handles; joining the owner \

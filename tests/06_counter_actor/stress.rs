@@ -82,10 +82,12 @@ fn worker_panic(p: &(dyn std::any::Any + Send)) -> String {
 
 hidden_tests! {
     fn concurrent_increments_and_values_add_up_exactly() {
+        failing_means(Category::Order);
         stress("the rounds of concurrent increment() and value() calls", || {
             let deadline = Instant::now() + EFFORT;
             let go_on = || Instant::now() < deadline;
             for number in 1..=CHECKED_ROUNDS {
+                failing_means(Category::Order);
                 // Thread i checks value() after every i + 1 increments, so
                 // requests and increments of different threads interleave in
                 // every possible way.
@@ -101,9 +103,13 @@ hidden_tests! {
                              calling value() every few: {why}. {}",
                             crate::support::WHY_VALUE_MISSED
                         ),
-                        Err(p) => panic!("in round {number}, {}", worker_panic(p.as_ref())),
+                        Err(p) => {
+                            failing_means(Category::WrongResult);
+                            panic!("in round {number}, {}", worker_panic(p.as_ref()))
+                        }
                     }
                 }
+                failing_means(Category::WrongResult);
                 owner_returns(
                     owner,
                     made,
@@ -121,6 +127,7 @@ hidden_tests! {
     }
 
     fn increments_still_queued_when_the_last_handle_goes_are_counted() {
+        failing_means(Category::Order);
         // The threads make increments as fast as they can and never wait for
         // an answer, so the owner is usually thousands of messages behind
         // when the last clone is dropped. It must count those too before it
@@ -140,7 +147,10 @@ hidden_tests! {
                 for result in results {
                     match result {
                         Ok(n) => made += n,
-                        Err(p) => panic!("in round {number}, {}", worker_panic(p.as_ref())),
+                        Err(p) => {
+                            failing_means(Category::WrongResult);
+                            panic!("in round {number}, {}", worker_panic(p.as_ref()))
+                        }
                     }
                 }
                 owner_returns(

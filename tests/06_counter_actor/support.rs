@@ -86,17 +86,23 @@ pub fn owner_returns(owner: JoinHandle<usize>, want: usize, made: &str, hint: &s
             "{made}, and then every handle was dropped, so the owner thread must end and return {want}; \
              joining it gave {got}. {hint}"
         ),
-        Ended::Returned(Err(payload)) => panic!(
-            "{made}, and then every handle was dropped; the owner thread panicked instead of returning the \
-             count: \"{}\"",
-            payload_message(payload.as_ref())
-        ),
+        Ended::Returned(Err(payload)) => {
+            failing_means(Category::Panic);
+            panic!(
+                "{made}, and then every handle was dropped; the owner thread panicked instead of returning the \
+                 count: \"{}\"",
+                payload_message(payload.as_ref())
+            )
+        }
         Ended::Panicked(message) => panic!("joining the owner thread panicked: {message}"),
-        Ended::Stuck => panic!(
-            "{made}, and then every handle was dropped, but {} s later the owner thread had still not ended \
-             (its JoinHandle did not return). {WHY_THE_OWNER_DID_NOT_END}",
-            GENEROUS.as_secs()
-        ),
+        Ended::Stuck => {
+            failing_means(Category::LeakedThread);
+            panic!(
+                "{made}, and then every handle was dropped, but {} s later the owner thread had still not ended \
+                 (its JoinHandle did not return). {WHY_THE_OWNER_DID_NOT_END}",
+                GENEROUS.as_secs()
+            )
+        }
     }
 }
 
@@ -148,6 +154,7 @@ pub fn count_and_check(
                 ));
             }
             if v > ceiling {
+                failing_means(Category::WrongResult);
                 return Err(format!("value() returned {v}, but no more than {ceiling} increments were ever made"));
             }
             last_seen = v;

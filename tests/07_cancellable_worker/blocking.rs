@@ -11,6 +11,7 @@ const STATES: Duration = Duration::from_millis(300);
 
 hidden_tests! {
     fn an_idle_worker_blocks_instead_of_spinning() {
+        failing_means(Category::WrongResult);
         let (cancel_tx, cancel_rx) = unbounded::<()>();
         let (jobs_tx, jobs_rx) = unbounded();
         let mut run = Running::start(cancel_rx, jobs_rx, |_| {});
@@ -45,6 +46,7 @@ hidden_tests! {
             );
         }
         let measured = measured.unwrap();
+        failing_means(Category::BusyWait);
         assert!(
             looks < 5 || runnable < 0.75,
             "while the worker was idle (no job queued, no cancel, both channels open), its thread was running \
@@ -63,9 +65,13 @@ hidden_tests! {
              yield_now() or spin_loop(), burns a core for as long as no job comes",
             measured.describe()
         );
+        failing_means(Category::WrongResult);
         match stopped {
             Some(Stopped::Cancelled) => {}
-            None => panic!("the idle worker was sent a cancel message, and 5 s later worker() had not returned. {DEAF}"),
+            None => {
+                failing_means(Category::IgnoredCancellation);
+                panic!("the idle worker was sent a cancel message, and 5 s later worker() had not returned. {DEAF}")
+            }
             Some(Stopped::JobsClosed) => panic!(
                 "the idle worker was sent a cancel message and worker() returned JobsClosed, with jobs still \
                  open: a message on cancel means Stopped::Cancelled"

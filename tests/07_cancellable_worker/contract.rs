@@ -57,6 +57,7 @@ fn assert_all_in_order(started: &[u32], n: u32, situation: &str) {
     sorted.sort_unstable();
     if sorted == first(n) {
         let at = started.iter().zip(0..).position(|(&s, i)| s != i).unwrap_or(0);
+        failing_means(Category::Order);
         panic!(
             "{situation}; process() was called with every job, but out of order: the call #{at} got job {} \
              where job {at} was due (calls: {}). Jobs must be processed in the order they were received: \
@@ -120,6 +121,17 @@ fn trials(before_start: Option<How>, in_first_job: Option<How>) -> Result<(), (u
         // jobs stayed open, so Cancelled is the only right answer.
         drop((jobs_tx, kept));
         if stopped != Some(Stopped::Cancelled) || started != expected {
+            // No return at all, or the due jobs and more after them: the
+            // cancel went unheeded. Other jobs first: the order. The right
+            // jobs but the wrong answer: a wrong result.
+            let unheeded = stopped.is_none() || (started.len() > expected.len() && started.starts_with(&expected));
+            failing_means(if unheeded {
+                Category::IgnoredCancellation
+            } else if !started.is_empty() && !started.starts_with(&expected) {
+                Category::Order
+            } else {
+                Category::WrongResult
+            });
             return Err((trial, stopped, started));
         }
     }
@@ -128,6 +140,7 @@ fn trials(before_start: Option<How>, in_first_job: Option<How>) -> Result<(), (u
 
 hidden_tests! {
     fn runs_every_queued_job_in_order_then_returns_jobs_closed() {
+        failing_means(Category::WrongResult);
         const JOBS: u32 = 200;
         let (_cancel_tx, cancel_rx) = unbounded::<()>();
         let (jobs_tx, jobs_rx) = unbounded();
@@ -155,6 +168,7 @@ hidden_tests! {
     }
 
     fn jobs_that_arrive_one_at_a_time_are_all_run_before_jobs_closed() {
+        failing_means(Category::WrongResult);
         // Each job is sent only once the one before has started, so the
         // queue is empty between jobs; halfway, the worker is left idle
         // until it is seen asleep.
@@ -203,6 +217,7 @@ hidden_tests! {
     }
 
     fn an_idle_worker_keeps_waiting_while_both_channels_are_open() {
+        failing_means(Category::WrongResult);
         let (cancel_tx, cancel_rx) = unbounded::<()>();
         let (jobs_tx, jobs_rx) = unbounded();
         let mut run = Running::start(cancel_rx, jobs_rx, |_| {});
@@ -226,10 +241,13 @@ hidden_tests! {
         let _ = cancel_tx.send(());
         match run.wait(GENEROUS) {
             Some(Stopped::Cancelled) => {}
-            None => panic!(
-                "the worker had processed the only job and was waiting for the next one when cancel received \
-                 a message; 5 s later worker() had not returned. {DEAF}"
-            ),
+            None => {
+                failing_means(Category::IgnoredCancellation);
+                panic!(
+                    "the worker had processed the only job and was waiting for the next one when cancel received \
+                     a message; 5 s later worker() had not returned. {DEAF}"
+                )
+            }
             Some(Stopped::JobsClosed) => panic!(
                 "the worker was idle when cancel received a message, and worker() returned JobsClosed; the \
                  jobs channel was still open. A message on cancel means Stopped::Cancelled"
@@ -239,6 +257,7 @@ hidden_tests! {
     }
 
     fn a_cancel_message_stops_an_idle_worker() {
+        failing_means(Category::WrongResult);
         let (cancel_tx, cancel_rx) = unbounded::<()>();
         let (jobs_tx, jobs_rx) = unbounded();
         let mut run = Running::start(cancel_rx, jobs_rx, |_| {});
@@ -251,10 +270,13 @@ hidden_tests! {
         let _ = cancel_tx.send(());
         match run.wait(GENEROUS) {
             Some(Stopped::Cancelled) => {}
-            None => panic!(
-                "the worker had processed the only job and was waiting for the next one when cancel received \
-                 a message; 5 s later worker() had not returned. {DEAF}"
-            ),
+            None => {
+                failing_means(Category::IgnoredCancellation);
+                panic!(
+                    "the worker had processed the only job and was waiting for the next one when cancel received \
+                     a message; 5 s later worker() had not returned. {DEAF}"
+                )
+            }
             Some(Stopped::JobsClosed) => panic!(
                 "the worker was idle when cancel received a message, and worker() returned JobsClosed; the \
                  jobs channel was still open. A message on cancel means Stopped::Cancelled"
@@ -264,6 +286,7 @@ hidden_tests! {
     }
 
     fn dropping_the_cancel_sender_stops_an_idle_worker() {
+        failing_means(Category::WrongResult);
         let (cancel_tx, cancel_rx) = unbounded::<()>();
         let (jobs_tx, jobs_rx) = unbounded();
         let mut run = Running::start(cancel_rx, jobs_rx, |_| {});
@@ -277,6 +300,7 @@ hidden_tests! {
         match run.wait(GENEROUS) {
             Some(Stopped::Cancelled) => {}
             None => {
+                failing_means(Category::IgnoredCancellation);
                 let looping = !run.settle_idle(Duration::from_millis(300));
                 panic!(
                     "the worker was idle when the last Sender of cancel was dropped; 5 s later worker() had not \
@@ -298,6 +322,7 @@ hidden_tests! {
     }
 
     fn no_job_starts_when_a_cancel_message_is_already_waiting() {
+        failing_means(Category::IgnoredCancellation);
         if let Err((trial, stopped, started)) = trials(Some(How::Send), None) {
             panic!(
                 "trial {trial} of {TRIALS}: 5 jobs were queued and a cancel message was already waiting when \
@@ -313,6 +338,7 @@ hidden_tests! {
     }
 
     fn no_job_starts_when_the_cancel_sender_is_already_gone() {
+        failing_means(Category::IgnoredCancellation);
         if let Err((trial, stopped, started)) = trials(Some(How::Drop), None) {
             panic!(
                 "trial {trial} of {TRIALS}: 5 jobs were queued and the cancel Sender had already been dropped \
@@ -327,6 +353,7 @@ hidden_tests! {
     }
 
     fn no_further_job_starts_after_a_job_sends_cancel() {
+        failing_means(Category::IgnoredCancellation);
         if let Err((trial, stopped, started)) = trials(None, Some(How::Send)) {
             panic!(
                 "trial {trial} of {TRIALS}: 5 jobs were queued; process() of job 0 sent a cancel message. The \
@@ -341,6 +368,7 @@ hidden_tests! {
     }
 
     fn no_further_job_starts_after_a_job_drops_the_cancel_sender() {
+        failing_means(Category::IgnoredCancellation);
         if let Err((trial, stopped, started)) = trials(None, Some(How::Drop)) {
             panic!(
                 "trial {trial} of {TRIALS}: 5 jobs were queued; process() of job 0 dropped the last cancel \
@@ -355,6 +383,7 @@ hidden_tests! {
     }
 
     fn returns_jobs_closed_once_jobs_is_disconnected_and_empty() {
+        failing_means(Category::WrongResult);
         // Closed and empty from the start.
         let (_cancel_tx, cancel_rx) = unbounded::<()>();
         let (jobs_tx, jobs_rx) = unbounded::<u32>();

@@ -61,6 +61,7 @@ impl Plan {
 
 hidden_tests! {
     fn rounds_with_a_concurrent_producer_stop_exactly_where_they_should() {
+        failing_means(Category::WrongResult);
         // Each round has its own deadline; this one only makes sure the
         // learner reads a message before the harness's 30 s timeout. 300
         // rounds take well under a second on an idle machine; with four load
@@ -130,12 +131,20 @@ fn run_rounds() -> Result<(), String> {
         let (stopped, started) = match outcome.recv_timeout(GENEROUS) {
             Ok(outcome) => outcome,
             Err(mpsc::RecvTimeoutError::Disconnected) => {
+                failing_means(Category::Panic);
                 return Err(format!(
                     "round {round}: {}. worker() panicked (its message is printed above) instead of returning",
                     plan.describe()
                 ));
             }
             Err(mpsc::RecvTimeoutError::Timeout) => {
+                // A cancel that did not end the call went unheeded; a closed
+                // jobs channel that did not end it is a wrong result.
+                failing_means(if plan.cancel_at == JOBS {
+                    Category::WrongResult
+                } else {
+                    Category::IgnoredCancellation
+                });
                 return Err(format!(
                     "round {round}: {}. 5 s later worker() had not returned. {}",
                     plan.describe(),
@@ -158,13 +167,20 @@ fn run_rounds() -> Result<(), String> {
         };
         if stopped != want_stopped || started != want_started {
             let why = if started.len() > want_started.len() && started.starts_with(&want_started) {
+                failing_means(Category::IgnoredCancellation);
                 "Jobs started after the cancellation was already visible: when a job and a cancel are both \
                  ready, select! picks one at random, so look at cancel again (try_recv; a message or \
                  Err(TryRecvError::Disconnected) both mean stop) before starting each job"
             } else if started.len() < want_started.len() && want_started.starts_with(&started) {
+                failing_means(Category::WrongResult);
                 "The worker stopped early: an empty jobs channel whose Sender is alive is not closed, and \
                  only a message on cancel or its disconnection is a cancellation"
+            } else if started == want_started {
+                // The right jobs, the wrong answer.
+                failing_means(Category::WrongResult);
+                "Every job received must be processed once, in the order received"
             } else {
+                failing_means(Category::Order);
                 "Every job received must be processed once, in the order received"
             };
             return Err(format!(

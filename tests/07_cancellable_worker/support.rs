@@ -73,10 +73,13 @@ impl WorkerThread {
         let stopped = match result.recv_timeout(timeout) {
             Ok(stopped) => Some(stopped),
             Err(mpsc::RecvTimeoutError::Timeout) => None,
-            Err(mpsc::RecvTimeoutError::Disconnected) => panic!(
-                "worker() panicked (its message is printed above) instead of returning Stopped::Cancelled \
-                 or Stopped::JobsClosed"
-            ),
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                failing_means(Category::Panic);
+                panic!(
+                    "worker() panicked (its message is printed above) instead of returning Stopped::Cancelled \
+                     or Stopped::JobsClosed"
+                )
+            }
         };
         let started = started.lock().unwrap_or_else(|e| e.into_inner()).clone();
         (stopped, started)
@@ -133,10 +136,13 @@ impl Running {
             match self.result.recv_timeout(timeout) {
                 Ok(stopped) => self.stopped = Some(stopped),
                 Err(mpsc::RecvTimeoutError::Timeout) => {}
-                Err(mpsc::RecvTimeoutError::Disconnected) => panic!(
-                    "worker() panicked (its message is printed above) instead of returning Stopped::Cancelled \
-                     or Stopped::JobsClosed"
-                ),
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    failing_means(Category::Panic);
+                    panic!(
+                        "worker() panicked (its message is printed above) instead of returning Stopped::Cancelled \
+                         or Stopped::JobsClosed"
+                    )
+                }
             }
         }
         self.stopped

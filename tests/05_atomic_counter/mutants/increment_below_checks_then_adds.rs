@@ -1,4 +1,5 @@
 //! MUTANT: increment_below loads the value, compares it with the limit and then calls fetch_add, so racing callers overshoot the limit.
+//! CATEGORY: check_then_act
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 

@@ -1,4 +1,5 @@
 //! MUTANT: increment_below tries compare_exchange once and returns false when another thread got there first, though the limit was not reached.
+//! CATEGORY: check_then_act
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 

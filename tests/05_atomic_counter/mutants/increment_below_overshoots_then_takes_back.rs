@@ -1,4 +1,5 @@
 //! MUTANT: increment_below adds one first and subtracts it again when that went past the limit, so other threads see the value above the limit and going down.
+//! CATEGORY: check_then_act
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 

@@ -1,4 +1,5 @@
 //! MUTANT: increment_below retries compare_exchange with the value it loaded before the loop instead of the one the failure returned, so a contended call loops forever.
+//! CATEGORY: check_then_act
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 

@@ -1,4 +1,5 @@
 //! MUTANT: add loads the value and then stores the sum, two atomic steps, so concurrent adds are lost.
+//! CATEGORY: lost_update
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 

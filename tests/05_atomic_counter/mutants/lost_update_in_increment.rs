@@ -1,4 +1,5 @@
 //! MUTANT: increment loads the value and then stores it plus one, two atomic steps, so concurrent increments are lost.
+//! CATEGORY: lost_update
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 

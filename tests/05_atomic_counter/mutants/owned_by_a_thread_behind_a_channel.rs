@@ -1,4 +1,5 @@
 //! MUTANT: a correct counter, but owned by a thread that answers messages over a channel, which this exercise forbids: only the rule test can tell.
+//! CATEGORY: forbidden_construct
 
 use crossbeam_channel::{Sender, bounded, unbounded};
 use std::thread;

@@ -1,4 +1,5 @@
 //! MUTANT: a correct counter, but behind a Mutex, which this exercise forbids: only the rule test can tell.
+//! CATEGORY: forbidden_construct
 
 use std::sync::Mutex;
 

@@ -1,4 +1,5 @@
 //! MUTANT: Clone is written by hand and starts a new counter, so increments made through a clone never reach the original owner.
+//! CATEGORY: wrong_result
 
 use crossbeam_channel::Sender;
 use std::thread::{self, JoinHandle};

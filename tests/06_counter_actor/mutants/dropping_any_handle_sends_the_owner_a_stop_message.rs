@@ -1,4 +1,5 @@
 //! MUTANT: Drop of every handle sends the owner a Stop message, so the owner ends when the first clone is dropped while others still need it.
+//! CATEGORY: wrong_result
 
 use crossbeam_channel::Sender;
 use std::thread::{self, JoinHandle};

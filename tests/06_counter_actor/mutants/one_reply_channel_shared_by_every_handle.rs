@@ -1,4 +1,5 @@
 //! MUTANT: one reply channel is made in spawn_counter and shared by every clone, so concurrent value() calls can take each other's answers.
+//! CATEGORY: order
 
 use crossbeam_channel::{Receiver, Sender};
 use std::thread::{self, JoinHandle};

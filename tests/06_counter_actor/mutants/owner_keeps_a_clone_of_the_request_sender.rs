@@ -1,4 +1,5 @@
 //! MUTANT: the owner thread keeps a clone of the request Sender for itself, so its channel never disconnects and it never ends.
+//! CATEGORY: leaked_thread
 
 use crossbeam_channel::{Receiver, Sender};
 use std::thread::{self, JoinHandle};

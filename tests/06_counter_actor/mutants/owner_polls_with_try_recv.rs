@@ -1,4 +1,5 @@
 //! MUTANT: the owner polls its channel with try_recv and yield_now instead of blocking in recv, so an idle counter burns a core.
+//! CATEGORY: busy_wait
 
 use crossbeam_channel::{Sender, TryRecvError};
 use std::thread::{self, JoinHandle};

@@ -1,4 +1,5 @@
 //! MUTANT: the owner also selects on a "shutdown" channel that closes when the last handle goes, and returns as soon as it sees that, with increments still queued.
+//! CATEGORY: order
 
 use crossbeam_channel::{Receiver, Sender, select};
 use std::thread::{self, JoinHandle};

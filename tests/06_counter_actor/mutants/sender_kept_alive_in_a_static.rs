@@ -1,4 +1,5 @@
 //! MUTANT: every request Sender is also kept in a static list "so the channel cannot close early", so no owner thread ever ends.
+//! CATEGORY: leaked_thread
 
 use std::sync::Mutex;
 use std::sync::mpsc::{self, Sender};

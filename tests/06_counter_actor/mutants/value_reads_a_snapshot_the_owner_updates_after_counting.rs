@@ -1,4 +1,5 @@
 //! MUTANT: value() reads a shared copy of the count that the owner updates after it counts, so it can miss this handle's increments still in the queue.
+//! CATEGORY: order
 
 use crossbeam_channel::Sender;
 use std::sync::Arc;

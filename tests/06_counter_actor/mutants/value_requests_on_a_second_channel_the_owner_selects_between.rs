@@ -1,4 +1,5 @@
 //! MUTANT: increments and value requests travel on two channels the owner select!s between, so a request can be answered before an increment sent ahead of it.
+//! CATEGORY: order
 
 use crossbeam_channel::{Receiver, Sender, never, select};
 use std::thread::{self, JoinHandle};

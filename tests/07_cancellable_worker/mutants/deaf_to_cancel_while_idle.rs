@@ -1,4 +1,5 @@
 //! MUTANT: The worker blocks on jobs.recv() and checks cancel only between jobs, so an idle worker never hears a cancel.
+//! CATEGORY: ignored_cancellation
 
 use crossbeam_channel::TryRecvError;
 

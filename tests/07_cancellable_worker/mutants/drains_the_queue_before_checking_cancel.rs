@@ -1,4 +1,5 @@
 //! MUTANT: The worker first runs every job already queued and only then looks at cancel, so queued jobs start after cancellation was visible.
+//! CATEGORY: ignored_cancellation
 
 use crossbeam_channel::select;
 

@@ -1,4 +1,5 @@
 //! MUTANT: A disconnected cancel is taken to mean the work is over and reported as JobsClosed instead of Cancelled.
+//! CATEGORY: wrong_result
 
 use crossbeam_channel::{TryRecvError, select};
 

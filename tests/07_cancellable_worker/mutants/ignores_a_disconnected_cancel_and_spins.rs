@@ -1,4 +1,5 @@
 //! MUTANT: A disconnected cancel (Err from its select! arm) is ignored, so once the cancel Sender is dropped the loop spins on an always-ready channel and never returns.
+//! CATEGORY: ignored_cancellation
 
 use crossbeam_channel::select;
 

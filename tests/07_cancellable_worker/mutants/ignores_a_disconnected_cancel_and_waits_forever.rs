@@ -1,4 +1,5 @@
 //! MUTANT: When the cancel Sender is dropped, cancel is swapped for never() (the Go nil-channel trick), so the worker waits for jobs forever instead of returning Cancelled.
+//! CATEGORY: ignored_cancellation
 
 use crossbeam_channel::{Receiver, never, select};
 

@@ -1,4 +1,5 @@
 //! MUTANT: The worker waits for jobs with recv_timeout so that it can look at cancel in between, and takes a timeout for a closed channel, so an idle worker returns JobsClosed.
+//! CATEGORY: wrong_result
 
 use crossbeam_channel::TryRecvError;
 use std::time::Duration;

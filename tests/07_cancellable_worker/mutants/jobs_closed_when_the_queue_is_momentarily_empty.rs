@@ -1,4 +1,5 @@
 //! MUTANT: The worker treats any try_recv error on jobs as closed, Empty included, so it returns JobsClosed as soon as the queue is momentarily empty while more jobs may come.
+//! CATEGORY: wrong_result
 
 use crossbeam_channel::TryRecvError;
 

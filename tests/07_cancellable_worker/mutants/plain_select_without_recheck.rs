@@ -1,4 +1,5 @@
 //! MUTANT: A plain select! loop, as in Go: when a job and a cancel are both ready it picks one at random, so jobs start after cancellation was visible.
+//! CATEGORY: ignored_cancellation
 
 use crossbeam_channel::select;
 

@@ -1,4 +1,5 @@
 //! MUTANT: The worker polls both channels with try_recv in a loop (with yield_now), so an idle worker spins instead of blocking.
+//! CATEGORY: busy_wait
 
 use crossbeam_channel::TryRecvError;
 

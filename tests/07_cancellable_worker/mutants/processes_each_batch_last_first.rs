@@ -1,4 +1,5 @@
 //! MUTANT: The worker takes every queued job into a Vec and pops them off the end, so each batch runs last-first.
+//! CATEGORY: order
 
 use crossbeam_channel::{TryRecvError, select};
 

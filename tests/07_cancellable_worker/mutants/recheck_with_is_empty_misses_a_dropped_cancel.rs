@@ -1,4 +1,5 @@
 //! MUTANT: The re-check before each job uses !cancel.is_empty(), which is false for a disconnected cancel, so a dropped cancel Sender does not stop queued jobs.
+//! CATEGORY: ignored_cancellation
 
 use crossbeam_channel::select;
 

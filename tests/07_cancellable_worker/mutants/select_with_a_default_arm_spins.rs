@@ -1,4 +1,5 @@
 //! MUTANT: A select! with a default arm, as Go code often has, never blocks: an idle worker goes round the loop without pause and spins.
+//! CATEGORY: busy_wait
 
 use crossbeam_channel::{TryRecvError, select};
 
