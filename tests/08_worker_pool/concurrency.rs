@@ -20,7 +20,10 @@ hidden_tests! {
                     met.fetch_add(1, Ordering::SeqCst);
                 }
             })
-            .unwrap_or_else(|Closed| panic!("submit returned Err(Closed) on a new pool: a live pool accepts jobs"));
+            .unwrap_or_else(|Closed| {
+                failing_means(Category::WrongResult);
+                panic!("submit returned Err(Closed) on a new pool: a live pool accepts jobs")
+            });
         }
         // The pool is still live while the jobs meet (or give up): how it
         // ends is not in play here.
@@ -29,6 +32,7 @@ hidden_tests! {
         if let Err(why) = end_within(pool, Ending::Shutdown, GENEROUS) {
             panic!("{why}");
         }
+        failing_means(Category::NotConcurrent);
         assert!(
             met == WORKERS,
             "a pool of {WORKERS} workers got {WORKERS} jobs that each wait (up to 5 s) for all the others to \
@@ -63,6 +67,7 @@ hidden_tests! {
             });
             if accepted.is_err() {
                 gate.open();
+                failing_means(Category::WrongResult);
                 panic!("submit returned Err(Closed) on a live pool: a live pool accepts every job");
             }
         }
@@ -75,6 +80,7 @@ hidden_tests! {
         if let Err(why) = end_within(pool, Ending::Shutdown, GENEROUS) {
             panic!("{why}");
         }
+        failing_means(Category::NotConcurrent);
         assert!(
             filled,
             "a pool of {WORKERS} workers got {JOBS} jobs that wait at a gate, and 5 s later only {} of them \
@@ -82,6 +88,7 @@ hidden_tests! {
             gauge.current()
         );
         let max = gauge.max();
+        failing_means(Category::TooConcurrent);
         assert!(
             max <= WORKERS,
             "a pool of {WORKERS} workers ran {max} jobs at the same time ({running_while_held} while the jobs \
@@ -91,6 +98,7 @@ hidden_tests! {
              not start a new thread per job."
         );
         let finished = finished.load(Ordering::SeqCst);
+        failing_means(Category::WrongResult);
         assert_eq!(finished, JOBS, "{finished} of {JOBS} jobs ran before shutdown() returned: every submitted job runs");
     }
 }

@@ -20,12 +20,16 @@ hidden_tests! {
         // First the other side of the rule: one worker is a fine pool.
         match within(GENEROUS, || panic_message(|| Pool::new(1).shutdown())) {
             None => panic!("on Pool::new(1) with no job, {}", hung(Ending::Shutdown, GENEROUS)),
-            Some(Some(message)) => panic!(
-                "Pool::new(1) followed by shutdown() panicked ({message:?}): only a pool of zero workers is \
-                 refused, one worker is a pool like any other"
-            ),
+            Some(Some(message)) => {
+                failing_means(Category::Panic);
+                panic!(
+                    "Pool::new(1) followed by shutdown() panicked ({message:?}): only a pool of zero workers is \
+                     refused, one worker is a pool like any other"
+                )
+            }
             Some(None) => {}
         }
+        failing_means(Category::WrongResult);
         let outcome = within(GENEROUS, || panic_message(|| drop(Pool::new(0))));
         let Some(message) = outcome else {
             panic!(
@@ -44,6 +48,7 @@ hidden_tests! {
     fn every_job_runs_exactly_once_before_shutdown_returns() {
         const WORKERS: usize = 3;
         const JOBS: usize = 100;
+        failing_means(Category::WrongResult);
         let log = RunLog::new(JOBS);
         let pool = new_pool(WORKERS);
         let mut refused = 0;
@@ -77,6 +82,8 @@ hidden_tests! {
                  each worker takes jobs from the one shared queue until it is closed and empty."
             );
         }
+        // They ran later: worker threads were still running after it returned.
+        failing_means(Category::LeakedThread);
         assert_eq!(
             ran, JOBS,
             "when shutdown() returned, only {ran} of {JOBS} jobs had run; the others ran later. shutdown \
@@ -102,7 +109,10 @@ hidden_tests! {
         // Whatever happened, let the job go on, so that nothing stays blocked.
         gate.open();
         let (pool, result) = submitted.unwrap_or_else(|why| panic!("{why}"));
+        failing_means(Category::WrongResult);
         assert_eq!(result, Ok(()), "submit on a new pool of 1 worker returned {result:?}: a live pool accepts jobs");
+        // An idle worker that never notices the job slept through its wake-up.
+        failing_means(Category::LostWakeup);
         assert!(
             eventually(GENEROUS, || started.load(Ordering::SeqCst) == 1),
             "a job submitted to an idle pool of 1 worker had not started 5 s later: a free worker must \
@@ -117,6 +127,7 @@ hidden_tests! {
         // One worker: if the panic ends that thread, nothing else can run the
         // jobs queued behind it.
         const AFTER: usize = 10;
+        failing_means(Category::Panic);
         let log = RunLog::new(AFTER);
         let pool = new_pool(1);
         let first = pool.submit(|| panic!("{DELIBERATE}"));
@@ -133,7 +144,9 @@ hidden_tests! {
         if let Err(why) = end_within(pool, Ending::Shutdown, GENEROUS) {
             panic!("{why}");
         }
+        failing_means(Category::WrongResult);
         assert_eq!(first, Ok(()), "submit of a job returned {first:?} on a new pool: a live pool accepts jobs");
+        failing_means(Category::Panic);
         assert!(
             all_ran && refused == 0,
             "on a pool of 1 worker, a job panicked and {AFTER} jobs were submitted after it: {ran} of them \
@@ -149,6 +162,7 @@ hidden_tests! {
         // As many panicking jobs as workers, then as many jobs that must all
         // run at the same time: the pool must still have every worker.
         const WORKERS: usize = 3;
+        failing_means(Category::Panic);
         let meeting = Arc::new(Rendezvous::new(WORKERS, GENEROUS));
         let (arrived, met) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
         let pool = new_pool(WORKERS);
@@ -210,6 +224,7 @@ hidden_tests! {
             if let Err(why) = end_within(pool, ending, GENEROUS) {
                 panic!("on a pool of 4 workers that never got a job, {why}");
             }
+            failing_means(Category::LeakedThread);
             if let Err(alive) = wait_for_thread_count(before, GENEROUS) {
                 panic!(
                     "{} thread(s) more than before Pool::new(4) were still alive 5 s after {} returned on a \
@@ -239,10 +254,14 @@ fn waits_for_running_jobs(ending: Ending) {
             gate.wait_until(give_up_at);
             finished.fetch_add(1, Ordering::SeqCst);
         })
-        .unwrap_or_else(|Closed| panic!("submit returned Err(Closed) on a new pool: a live pool accepts jobs"));
+        .unwrap_or_else(|Closed| {
+            failing_means(Category::WrongResult);
+            panic!("submit returned Err(Closed) on a new pool: a live pool accepts jobs")
+        });
     }
     if !eventually(GENEROUS, || started.load(Ordering::SeqCst) == WORKERS) {
         gate.open();
+        failing_means(Category::NotConcurrent);
         panic!(
             "only {} of {WORKERS} jobs had started 5 s after they were submitted to an idle pool of \
              {WORKERS} workers: each worker must take a job as soon as one is queued, so that {WORKERS} \
@@ -258,6 +277,9 @@ fn waits_for_running_jobs(ending: Ending) {
     let alive_then = thread_count().saturating_sub(before);
     gate.open();
     let outcome = call.finish(GENEROUS);
+    // From here on, the call returning before its workers ended leaves
+    // them running (unless `hung` or `panicked` says otherwise).
+    failing_means(Category::LeakedThread);
     if seen == WhileHeld::Returned {
         panic!(
             "{} returned while {running_then} of its {WORKERS} jobs were still running, with their worker \
@@ -315,11 +337,13 @@ fn runs_the_jobs_still_queued(ending: Ending) {
         });
         if accepted.is_err() {
             gate.open();
+            failing_means(Category::WrongResult);
             panic!("submit returned Err(Closed) for job {i} on a live pool: a live pool accepts every job");
         }
     }
     if !eventually(GENEROUS, || started.load(Ordering::SeqCst) == WORKERS) {
         gate.open();
+        failing_means(Category::NotConcurrent);
         panic!(
             "the first {WORKERS} jobs submitted to an idle pool of {WORKERS} workers had not all started 5 s \
              later ({} had): each worker must take a job as soon as one is queued",
@@ -343,6 +367,7 @@ fn runs_the_jobs_still_queued(ending: Ending) {
         // late (another test explains returning early).
         eventually(GENEROUS, || log.total() >= JOBS);
     }
+    failing_means(Category::WrongResult);
     if let Some(problem) = log.not_exactly_once(0..JOBS) {
         panic!(
             "{ending_call} was called while {WORKERS} jobs were running and {QUEUED} more waited in the \

@@ -52,8 +52,11 @@ hidden_tests! {
                 let log = RunLog::new(jobs.len());
                 let gauge = Arc::new(Gauge::new());
                 let pool = within(GENEROUS, move || Pool::new(workers));
+                // Shrinking runs passing cases after failing ones, so a case
+                // declares what its failure means only when it fails.
                 if pool.is_none() {
                     gave_up.store(true, Ordering::SeqCst);
+                    failing_means(Category::Deadlock);
                 }
                 prop_assert!(pool.is_some(), "Pool::new({workers}) did not return within 5 s");
                 let pool = pool.unwrap();
@@ -68,6 +71,9 @@ hidden_tests! {
                             Job::Panic => panic!("{DELIBERATE}"),
                         }
                     });
+                    if accepted.is_err() {
+                        failing_means(Category::WrongResult);
+                    }
                     prop_assert!(accepted.is_ok(), "submit of job {i} returned Err(Closed) on a live pool");
                 }
                 let at_return = Arc::new(Mutex::new(Vec::new()));
@@ -84,12 +90,18 @@ hidden_tests! {
                 }
                 let counts = at_return.lock().unwrap().clone();
                 let done = counts.iter().filter(|&&n| n == 1).count();
+                if done != jobs.len() {
+                    failing_means(Category::WrongResult);
+                }
                 prop_assert!(
                     done == jobs.len(),
                     "when {} returned, {done} of {} jobs had run exactly once (runs per job: {counts:?})",
                     ending.call(),
                     jobs.len()
                 );
+                if gauge.max() > workers {
+                    failing_means(Category::TooConcurrent);
+                }
                 prop_assert!(
                     gauge.max() <= workers,
                     "{} jobs ran at once on a pool of {workers} workers",
@@ -98,6 +110,7 @@ hidden_tests! {
                 let left = wait_for_thread_count(before, GENEROUS);
                 if left.is_err() {
                     gave_up.store(true, Ordering::SeqCst);
+                    failing_means(Category::LeakedThread);
                 }
                 prop_assert!(
                     left.is_ok(),

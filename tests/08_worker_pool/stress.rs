@@ -33,7 +33,10 @@ hidden_tests! {
                             match result {
                                 Ok(None) => {}
                                 Ok(Some(problem)) => problems.push(format!("pool {p}, round {round}: {problem}")),
-                                Err(_) => problems.push(format!("pool {p}, round {round}: a pool method panicked")),
+                                Err(_) => {
+                                    failing_means(Category::Panic);
+                                    problems.push(format!("pool {p}, round {round}: a pool method panicked"))
+                                }
                             }
                         }
                         problems
@@ -43,6 +46,8 @@ hidden_tests! {
             owners.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect::<Vec<String>>()
         });
         let Some(problems) = outcome else {
+            // A call that never came back: a join waiting for workers that wait.
+            failing_means(Category::Deadlock);
             panic!(
                 "{POOLS} threads each making {ROUNDS} pools of {WORKERS} workers, one after another, with \
                  {JOBS} quick jobs per pool, did not finish within 9 s: a call to new, submit, shutdown or \
@@ -57,6 +62,7 @@ hidden_tests! {
             problems[0],
             problems.len() - 1,
         );
+        failing_means(Category::LeakedThread);
         if let Err(alive) = wait_for_thread_count(before, GENEROUS) {
             panic!(
                 "after {} pools had been ended, {} thread(s) more than before were still alive 5 s later: \
@@ -81,6 +87,7 @@ fn one_pool(round: usize) -> Option<String> {
             log.ran(i);
         }) != Ok(())
         {
+            failing_means(Category::WrongResult);
             return Some(format!("submit returned Err(Closed) for job {i} on a live pool"));
         }
     }
@@ -88,10 +95,12 @@ fn one_pool(round: usize) -> Option<String> {
     // Read right after the call returned: everything must be done by now.
     let problem = log.not_exactly_once(0..JOBS);
     if let Some(problem) = problem {
+        failing_means(Category::WrongResult);
         return Some(format!("when {} returned, {problem}", ending.call()));
     }
     let max = gauge.max();
     if max > WORKERS {
+        failing_means(Category::TooConcurrent);
         return Some(format!("{max} jobs ran at once on a pool of {WORKERS} workers"));
     }
     None

@@ -172,8 +172,10 @@ pub fn end_within(pool: Pool, ending: Ending, timeout: Duration) -> Result<(), S
     }
 }
 
-/// Explains a call that ended a pool by panicking.
+/// Explains a call that ended a pool by panicking (and declares what that
+/// failure means: called only on the way to failing).
 pub fn panicked(ending: Ending, message: &str) -> String {
+    failing_means(Category::Panic);
     format!(
         "{} panicked ({message:?}). Ending a pool must not panic: with every job run inside \
          catch_unwind no worker ever panics, so joining them all succeeds (and a panic inside Drop \
@@ -182,8 +184,11 @@ pub fn panicked(ending: Ending, message: &str) -> String {
     )
 }
 
-/// Explains a call that ended a pool and never returned.
+/// Explains a call that ended a pool and never returned (and declares what
+/// that failure means: called only on the way to failing). The usual cause
+/// is a join that waits for workers that wait for the queue to close.
 pub fn hung(ending: Ending, timeout: Duration) -> String {
+    failing_means(Category::Deadlock);
     format!(
         "{} did not return within {} s although every job had finished. A worker waits for its next \
          job until the queue is closed, so {} must first close the queue (drop the Sender, or set \
@@ -199,6 +204,8 @@ pub fn hung(ending: Ending, timeout: Duration) -> String {
 /// hangs fails with an explanation.
 pub fn new_pool(workers: usize) -> Pool {
     within(GENEROUS, move || Pool::new(workers)).unwrap_or_else(|| {
+        // new waits for workers that wait for jobs nobody can submit yet.
+        failing_means(Category::Deadlock);
         panic!(
             "Pool::new({workers}) did not return within 5 s: it must start the workers and return, not wait for them"
         )
@@ -219,6 +226,8 @@ pub fn submit_within<F: FnOnce() + Send + 'static>(
         (pool, result)
     })
     .ok_or_else(|| {
+        // The job ran (or was waited for) on the caller's thread.
+        failing_means(Category::NotConcurrent);
         format!(
             "submit did not return within {} s while the job it was given was waiting for the test. \
              submit only queues the job and returns: it must not run the job itself, nor wait for a \

@@ -50,6 +50,7 @@ hidden_tests! {
                 "its fetches take at most 0.3 s each.",
             );
             let most = gauge.max();
+            failing_means(Category::TooConcurrent);
             assert!(
                 most <= max,
                 "fetch_all with {n} urls and max_in_flight {max} had {most} fetches running at the same \
@@ -84,6 +85,7 @@ hidden_tests! {
             "fetch_all with 12 urls and max_in_flight 4",
             "its first 4 fetches wait up to 5 s for each other, and may all run at once.",
         );
+        failing_means(Category::NotConcurrent);
         assert!(
             met.load(Ordering::SeqCst) == URLS,
             "with {URLS} urls and max_in_flight {MAX}, the first {MAX} fetches each waited for the others \
@@ -120,12 +122,14 @@ hidden_tests! {
             }
         }
         let results = gated.finish(&rx, "fetch_all with 9 urls and max_in_flight 3");
+        failing_means(Category::NotConcurrent);
         assert!(
             three_started,
             "fetch_all with {URLS} urls and max_in_flight {MAX} started only {} fetch(es) within 5 s, while \
              every fetch was still running: it must fill all {MAX} slots at once.",
             first_three.len()
         );
+        failing_means(Category::TooConcurrent);
         assert!(
             first_three.len() == MAX,
             "fetch_all with max_in_flight {MAX} started {} fetches while none had finished: at most \
@@ -133,6 +137,7 @@ hidden_tests! {
             first_three.len()
         );
         let first = released.unwrap();
+        failing_means(Category::NotConcurrent);
         assert!(
             fourth_started,
             "with max_in_flight {MAX}, fetches of urls {first_three:?} were running; the test let url \
@@ -144,6 +149,7 @@ hidden_tests! {
             URLS - MAX
         );
         let most = gated.max_in_flight();
+        failing_means(Category::TooConcurrent);
         assert!(most <= MAX, "{most} fetches ran at the same time with max_in_flight {MAX}");
         if let Some(problem) = order_mismatch(&GatedFetch::expected(URLS), &results) {
             panic!("fetch_all returned the wrong results: {problem}");
@@ -179,9 +185,12 @@ hidden_tests! {
         let stuck: Vec<usize> = (0..URLS).filter(|&i| Some(i) != slow && !gated.finished(i)).collect();
         let never_started: Vec<usize> = stuck.iter().copied().filter(|i| !gated.started().contains(i)).collect();
         let results = gated.finish(&rx, "fetch_all with 9 urls and max_in_flight 3");
+        failing_means(Category::NotConcurrent);
         assert!(started, "fetch_all with {URLS} urls started no fetch within 5 s");
         let slow = slow.unwrap();
+        failing_means(Category::WrongResult);
         assert!(slow_still_running, "url {slow}'s fetch finished although the test had not let it go");
+        failing_means(Category::NotConcurrent);
         assert!(
             others_done,
             "with max_in_flight {MAX}, the test held url {slow}'s fetch and let every other fetch finish \
@@ -191,6 +200,7 @@ hidden_tests! {
              urls in advance. Let every worker take the next untaken url whenever it finishes one."
         );
         let most = gated.max_in_flight();
+        failing_means(Category::TooConcurrent);
         assert!(most <= MAX, "{most} fetches ran at the same time with max_in_flight {MAX}");
         if let Some(problem) = order_mismatch(&GatedFetch::expected(URLS), &results) {
             panic!("fetch_all returned the wrong results: {problem}");
@@ -222,12 +232,14 @@ hidden_tests! {
         let states = two_started.then(|| sample_other_threads(STATE_WINDOW));
         let measured = two_started.then(|| measure_waiting_cpu(CPU_WINDOW));
         let results = gated.finish(&rx, "fetch_all with 8 urls and max_in_flight 2");
+        failing_means(Category::NotConcurrent);
         assert!(two_started, "fetch_all with {URLS} urls and max_in_flight {MAX} did not start {MAX} fetches within 5 s");
         let advice = "Waiting for a free slot, or for the workers to finish, must block: let a fixed set of \
                       workers each fetch one url after another, or block on a Condvar or a channel; do not \
                       loop on an atomic count of fetches in flight (even with yield_now or spin_loop).";
         let (looks, runnable) = states.unwrap();
         let busy_share = runnable as f64 / looks.max(1) as f64;
+        failing_means(Category::BusyWait);
         assert!(
             busy_share < 0.25,
             "while both of its {MAX} slots were taken by blocked fetches and {} urls waited for a slot, \
@@ -256,7 +268,9 @@ hidden_tests! {
         let before = thread_count();
         let results = run_fetch_all(GENEROUS, urls(URLS), MAX, |url: &str| Ok::<usize, ()>(index_of(url).unwrap_or(0)))
             .expect_returned("fetch_all with 20 urls and max_in_flight 4", "its fetches return at once.");
+        failing_means(Category::WrongResult);
         assert_eq!(results.len(), URLS, "fetch_all returned {} results for {URLS} urls", results.len());
+        failing_means(Category::LeakedThread);
         if let Err(alive) = wait_for_thread_count(before, GENEROUS) {
             panic!(
                 "{} thread(s) more than before the call were still alive 5 s after fetch_all returned. \

@@ -15,6 +15,7 @@ hidden_tests! {
     fn returns_each_result_in_the_position_of_its_url() {
         const URLS: usize = 10;
         const MAX: usize = 3;
+        failing_means(Category::WrongResult);
         let results = run_fetch_all(GENEROUS, urls(URLS), MAX, |url: &str| {
             quick_result(index_of(url).unwrap_or(usize::MAX))
         })
@@ -39,6 +40,7 @@ hidden_tests! {
         // third of the fetches fail, so an answer that retries them shows too.
         const URLS: usize = 25;
         const MAX: usize = 4;
+        failing_means(Category::WrongResult);
         let calls: Arc<Vec<AtomicUsize>> = Arc::new((0..URLS).map(|_| AtomicUsize::new(0)).collect());
         let strangers = Arc::new(AtomicUsize::new(0));
         let (c, s) = (calls.clone(), strangers.clone());
@@ -66,6 +68,7 @@ hidden_tests! {
             );
         }
         let strangers = strangers.load(Ordering::SeqCst);
+        failing_means(Category::WrongResult);
         assert_eq!(strangers, 0, "fetch was called {strangers} time(s) with a string that is not an entry of urls");
         assert_eq!(
             results.len(),
@@ -81,6 +84,7 @@ hidden_tests! {
         let list: Vec<String> = ["a.example", "b.example", "a.example", "c.example", "a.example", "b.example"]
             .map(String::from)
             .to_vec();
+        failing_means(Category::WrongResult);
         let seen = Arc::new(Mutex::new(Vec::new()));
         let log = seen.clone();
         let results = run_fetch_all(GENEROUS, list.clone(), 2, move |url: &str| {
@@ -107,6 +111,7 @@ hidden_tests! {
         // other 4 to be running too. Nothing may index past the end of urls.
         const URLS: usize = 5;
         const MAX: usize = 64;
+        failing_means(Category::WrongResult);
         let meeting = Arc::new(Rendezvous::new(URLS, GENEROUS));
         let met = Arc::new(AtomicUsize::new(0));
         let (m, n) = (meeting.clone(), met.clone());
@@ -124,6 +129,7 @@ hidden_tests! {
         if let Some(problem) = order_mismatch(&expected, &results) {
             panic!("fetch_all with {URLS} urls and max_in_flight {MAX} returned the wrong results: {problem}");
         }
+        failing_means(Category::NotConcurrent);
         assert_eq!(
             met.load(Ordering::SeqCst),
             URLS,
@@ -136,6 +142,7 @@ hidden_tests! {
 
     fn returns_an_empty_vec_for_no_urls() {
         for max in [1, 3] {
+            failing_means(Category::WrongResult);
             let calls = Arc::new(AtomicUsize::new(0));
             let c = calls.clone();
             let results = run_fetch_all(GENEROUS, Vec::new(), max, move |_: &str| {
@@ -158,6 +165,8 @@ hidden_tests! {
     }
 
     fn panics_when_max_in_flight_is_zero() {
+        // Zero slots is the caller's mistake, and the contract says to panic.
+        failing_means(Category::WrongResult);
         let calls = Arc::new(AtomicUsize::new(0));
         let c = calls.clone();
         let outcome = run_fetch_all(GENEROUS, urls(4), 0, move |_: &str| {
@@ -199,12 +208,14 @@ hidden_tests! {
             }
         }
         let results = gated.finish(&rx, "fetch_all with 5 urls and max_in_flight 5");
+        failing_means(Category::NotConcurrent);
         assert!(
             all_started,
             "fetch_all with {URLS} urls and max_in_flight {URLS} started only {} fetch(es) within 5 s while \
              they were all still running. With as many slots as urls, every fetch may run at once.",
             gated.started().len()
         );
+        failing_means(Category::WrongResult);
         assert!(finished_in_reverse, "a fetch that the test let go did not finish within 5 s");
         if let Some(problem) = order_mismatch(&GatedFetch::expected(URLS), &results) {
             panic!(

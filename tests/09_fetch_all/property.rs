@@ -35,10 +35,14 @@ hidden_tests! {
                 });
                 let results = match outcome {
                     crate::support::Run::Returned(results) => results,
+                    // Declared only by a failing case: shrinking runs passing
+                    // cases after failing ones.
                     crate::support::Run::Panicked(message) => {
+                        failing_means(Category::Panic);
                         return Err(TestCaseError::fail(format!("fetch_all panicked: \"{message}\"")));
                     }
                     crate::support::Run::DidNotReturn => {
+                        failing_means(Category::Deadlock);
                         return Err(TestCaseError::fail("fetch_all did not return within 5 s"));
                     }
                 };
@@ -48,6 +52,9 @@ hidden_tests! {
                 let expected: Vec<_> = list.iter().map(|u| model(u)).collect();
                 let order = order_mismatch(&expected, &results);
                 prop_assert!(order.is_none(), "{}", order.unwrap_or_default());
+                if gauge.max() > max {
+                    failing_means(Category::TooConcurrent);
+                }
                 prop_assert!(gauge.max() <= max, "{} fetches ran at once with max_in_flight {max}", gauge.max());
                 Ok(())
             },

@@ -66,6 +66,10 @@ hidden_tests! {
                                 })
                             }));
                             let at = format!("caller {caller}, round {round} (max_in_flight {max})");
+                            // What only this test sees (the others make one call at
+                            // a time): calls that run together overwrite each
+                            // other's state, kept where every call shares it.
+                            let clobbered = || failing_means(Category::LostUpdate);
                             let results = match returned {
                                 Ok(results) => results,
                                 Err(payload) => {
@@ -74,22 +78,27 @@ hidden_tests! {
                                         .map(|s| s.to_string())
                                         .or_else(|| payload.downcast_ref::<String>().cloned())
                                         .unwrap_or_default();
+                                    clobbered();
                                     problems.push(format!("{at}: fetch_all panicked (\"{message}\")"));
                                     continue;
                                 }
                             };
                             let counts: Vec<usize> = counts.iter().map(|c| c.load(Ordering::SeqCst)).collect();
                             if let Some(p) = crate::support::count_mismatch(&counts) {
+                                clobbered();
                                 problems.push(format!("{at}: {p}"));
                             }
                             let strangers = strangers.load(Ordering::SeqCst);
                             if strangers > 0 {
+                                clobbered();
                                 problems.push(format!("{at}: fetch was called {strangers} time(s) with another caller's url"));
                             }
                             if let Some(p) = crate::support::order_mismatch(&expected, &results) {
+                                clobbered();
                                 problems.push(format!("{at}: {p}"));
                             }
                             if gauge.max() > max {
+                                failing_means(Category::TooConcurrent);
                                 problems.push(format!("{at}: {} fetches ran at once", gauge.max()));
                             }
                         }
@@ -101,6 +110,7 @@ hidden_tests! {
             (problems, total.load(Ordering::SeqCst))
         });
         let Some((problems, total)) = outcome else {
+            failing_means(Category::Deadlock);
             panic!(
                 "{CALLERS} threads calling fetch_all {ROUNDS} times each with {PER_LIST} short fetches did \
                  not finish within 8 s: does fetch_all use shared state (a static counter or queue, a \
@@ -117,6 +127,7 @@ hidden_tests! {
             problems[0],
             problems.len() - 1,
         );
+        failing_means(Category::WrongResult);
         assert_eq!(
             total,
             CALLERS * ROUNDS * PER_LIST,

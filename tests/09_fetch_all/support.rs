@@ -65,23 +65,34 @@ where
 }
 
 impl<R> Run<R> {
-    /// The returned value, or a panic that explains what happened instead.
+    /// The returned value, or a panic that explains what happened instead
+    /// (and declares what that failure means).
     /// `call` describes the call ("fetch_all with 10 urls and max_in_flight
     /// 3"), `timeout_note` why it should have returned in time.
     pub fn expect_returned(self, call: &str, timeout_note: &str) -> R {
         match self {
             Run::Returned(r) => r,
-            Run::Panicked(message) => panic!(
-                "{call} panicked: \"{message}\". fetch_all must panic only when max_in_flight is 0; with at \
-                 least one slot it fetches every url and returns their results."
-            ),
-            Run::DidNotReturn => panic!("{call} did not return in time: {timeout_note}"),
+            Run::Panicked(message) => {
+                failing_means(Category::Panic);
+                panic!(
+                    "{call} panicked: \"{message}\". fetch_all must panic only when max_in_flight is 0; with \
+                     at least one slot it fetches every url and returns their results."
+                )
+            }
+            Run::DidNotReturn => {
+                // Quick fetches and no result: a wait for something that
+                // never comes (a queue nobody closes, a result nobody sends).
+                failing_means(Category::Deadlock);
+                panic!("{call} did not return in time: {timeout_note}")
+            }
         }
     }
 }
 
 /// Compares results with what they should be, in order. `None` when equal;
-/// otherwise a sentence on the first differences.
+/// otherwise a sentence on the first differences, and a declaration of what
+/// the failure means: the right results in the wrong places are `Order`,
+/// anything else is `WrongResult`.
 pub fn order_mismatch<T: PartialEq + std::fmt::Debug, E: PartialEq + std::fmt::Debug>(
     expected: &[Result<T, E>],
     got: &[Result<T, E>],
@@ -89,6 +100,7 @@ pub fn order_mismatch<T: PartialEq + std::fmt::Debug, E: PartialEq + std::fmt::D
     if expected == got {
         return None;
     }
+    failing_means(if is_permutation(expected, got) { Category::Order } else { Category::WrongResult });
     if expected.len() != got.len() {
         return Some(format!("it returned {} results for {} urls", got.len(), expected.len()));
     }
@@ -103,6 +115,19 @@ pub fn order_mismatch<T: PartialEq + std::fmt::Debug, E: PartialEq + std::fmt::D
     Some(wrong.join("; "))
 }
 
+/// Whether `got` holds exactly the items of `expected`, in any order.
+fn is_permutation<R: PartialEq>(expected: &[R], got: &[R]) -> bool {
+    let mut taken = vec![false; got.len()];
+    expected.len() == got.len()
+        && expected.iter().all(|e| match (0..got.len()).find(|&j| !taken[j] && got[j] == *e) {
+            Some(j) => {
+                taken[j] = true;
+                true
+            }
+            None => false,
+        })
+}
+
 /// How many times each string occurs.
 pub fn tally<'a>(items: impl IntoIterator<Item = &'a String>) -> BTreeMap<&'a str, usize> {
     let mut counts = BTreeMap::new();
@@ -113,7 +138,8 @@ pub fn tally<'a>(items: impl IntoIterator<Item = &'a String>) -> BTreeMap<&'a st
 }
 
 /// Compares the urls `fetch` was called with and the entries of the list, as
-/// multisets. `None` when they match; otherwise a sentence per url.
+/// multisets. `None` when they match; otherwise a sentence per url (and a
+/// declaration that the failure is a wrong result).
 pub fn call_mismatch(expected: &[String], seen: &[String]) -> Option<String> {
     let want = tally(expected);
     let got = tally(seen);
@@ -132,11 +158,16 @@ pub fn call_mismatch(expected: &[String], seen: &[String]) -> Option<String> {
             problems.push(format!("{url:?} was fetched {made} time(s) but is not in the list"));
         }
     }
-    if problems.is_empty() { None } else { Some(problems.join("; ")) }
+    if problems.is_empty() {
+        return None;
+    }
+    failing_means(Category::WrongResult);
+    Some(problems.join("; "))
 }
 
 /// Per-index call counts of urls made by [`urls`]: a sentence naming the
-/// entries fetched other than once, or `None`.
+/// entries fetched other than once (and a declaration that the failure is a
+/// wrong result), or `None`.
 pub fn count_mismatch(counts: &[usize]) -> Option<String> {
     let wrong: Vec<String> = counts
         .iter()
@@ -147,6 +178,7 @@ pub fn count_mismatch(counts: &[usize]) -> Option<String> {
     if wrong.is_empty() {
         None
     } else {
+        failing_means(Category::WrongResult);
         let more = if wrong.len() > 6 { format!(" (and {} more)", wrong.len() - 6) } else { String::new() };
         Some(format!("{}{more}", wrong[..wrong.len().min(6)].join(", ")))
     }
@@ -275,13 +307,22 @@ impl GatedFetch {
         self.open_all();
         let results = match rx.recv_timeout(GENEROUS) {
             Ok(Ok(results)) => results,
-            Ok(Err(message)) => panic!("{call} panicked: \"{message}\""),
-            Err(_) => panic!("{call} did not return within 5 s after every fetch was let go"),
+            Ok(Err(message)) => {
+                failing_means(Category::Panic);
+                panic!("{call} panicked: \"{message}\"")
+            }
+            Err(_) => {
+                failing_means(Category::Deadlock);
+                panic!("{call} did not return within 5 s after every fetch was let go")
+            }
         };
         if let Some(problem) = count_mismatch(&self.call_counts()) {
             panic!("{call} returned, but {problem}: every entry of urls must be fetched exactly once");
         }
         let strangers = self.strangers();
+        if strangers != 0 {
+            failing_means(Category::WrongResult);
+        }
         assert_eq!(strangers, 0, "{call} called fetch {strangers} time(s) with a string that is not an entry of urls");
         results
     }

@@ -10,6 +10,7 @@ hidden_tests! {
         // Every mirror waits for all the others to be running too. Only a
         // mirror that met them all answers Ok.
         const N: usize = 8;
+        failing_means(Category::NotConcurrent);
         let meeting = Arc::new(Rendezvous::new(N, GENEROUS));
         let mirrors: Vec<Mirror<usize>> = (0..N)
             .map(|i| {
@@ -57,11 +58,13 @@ hidden_tests! {
             let saw_cancel = Flags::new(N);
             let mirrors: Vec<Mirror<u32>> = (0..N).map(|i| make(i, &saw_cancel)).collect();
             let outcome = call_within(GENEROUS, mirrors, timeout);
+            failing_means(Category::IgnoredCancellation);
             assert!(
                 outcome.is_some(),
                 "first_response did not return within 5 s when {how}: cancel the mirrors that are still \
                  working, then join them"
             );
+            failing_means(Category::LeakedThread);
             if let Err(alive) = wait_for_thread_count(before, GENEROUS) {
                 panic!(
                     "{} thread(s) more than before the call were still alive 5 s after first_response \
@@ -154,6 +157,7 @@ hidden_tests! {
             measured = Some(measure_waiting_cpu(WINDOW));
         }
         gate.advance();
+        failing_means(Category::NotConcurrent);
         assert!(
             all_started,
             "only {} of the {} mirrors of {CALLS} calls had started 5 s after the calls began: \
@@ -164,18 +168,22 @@ hidden_tests! {
         let deadline = Instant::now() + GENEROUS;
         for _ in 0..CALLS {
             let Ok((call, outcome)) = done_rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) else {
+                failing_means(Category::IgnoredCancellation);
                 panic!(
                     "in each of {CALLS} calls, mirror 0 answered Ok, but not every call had returned 5 s \
                      later: cancel the mirror still sleeping, then join it"
                 )
             };
+            failing_means(Category::WrongResult);
             assert_eq!(outcome, Ok(call), "mirror 0 of call {call} answers Ok({call}) and mirror 1 never answers");
+            failing_means(Category::IgnoredCancellation);
             assert!(cancel_flags[call].is_raised(1), "call {call} returned before its mirror 1 saw the cancellation");
         }
         let advice = "Waiting must block, not poll: wait for results with recv_deadline / recv_timeout \
                       (or select! with an after() channel) rather than a try_recv loop, and if you \
                       changed Cancel, its sleep must block on a Condvar (or a channel), not check a flag \
                       in a loop (yield_now or spin_loop in it do not make it block)";
+        failing_means(Category::BusyWait);
         if let Some(what) = busy {
             panic!(
                 "while every mirror of {CALLS} calls was blocked, {what} was running or ready to run \

@@ -1,7 +1,9 @@
 //! What `first_response` returns, and what it does to the mirrors it started,
 //! one behaviour at a time.
 
-use crate::support::{FOREVER, Flags, Turns, call_then, call_within, mirror, mirrors_named, never_answers};
+use crate::support::{
+    FOREVER, Flags, Turns, call_then, call_within, mirror, mirrors_named, never_answers, wrong_outcome,
+};
 use first_response::{Cancel, FirstError, Mirror};
 use testkit::prelude::*;
 
@@ -17,8 +19,12 @@ hidden_tests! {
             mirror(|_| Ok(7)),
             mirror(|_| Err("mirror 2: not found".to_string())),
         ];
+        // Every mirror ends at once: a call that does not return waits for
+        // something that never comes.
+        failing_means(Category::Deadlock);
         let outcome = call_within(GENEROUS, mirrors, GENEROUS)
             .expect("first_response did not return within 5 s, though one of its three mirrors answers at once");
+        failing_means(Category::WrongResult);
         assert_eq!(
             outcome,
             Ok(7),
@@ -31,8 +37,10 @@ hidden_tests! {
         let expected: Vec<String> = (0..5).map(|i| format!("mirror {i}: service unavailable")).collect();
         let mirrors: Vec<Mirror<u32>> =
             expected.iter().cloned().map(|e| mirror(move |_| Err(e))).collect();
+        failing_means(Category::Deadlock);
         let outcome = call_within(GENEROUS, mirrors, GENEROUS)
             .expect("first_response did not return within 5 s, though its five mirrors all fail at once");
+        failing_means(wrong_outcome(&Err(FirstError::AllFailed(expected.clone())), &outcome));
         assert_eq!(
             outcome,
             Err(FirstError::AllFailed(expected)),
@@ -62,9 +70,11 @@ hidden_tests! {
                 })
             })
             .collect();
+        failing_means(Category::Deadlock);
         let outcome = call_within(GENEROUS, mirrors, GENEROUS)
             .expect("first_response did not return within 5 s, though its four mirrors all fail within 4 s");
         let expected: Vec<String> = (0..N).map(|i| format!("mirror {i} failed")).collect();
+        failing_means(wrong_outcome(&Err(FirstError::AllFailed(expected.clone())), &outcome));
         assert_eq!(
             outcome,
             Err(FirstError::AllFailed(expected)),
@@ -73,6 +83,7 @@ hidden_tests! {
              in its mirror's slot (send the index along with the result)"
         );
         let waited_in_vain: Vec<usize> = (0..N).filter(|&i| late.is_raised(i)).collect();
+        failing_means(Category::NotConcurrent);
         assert!(
             waited_in_vain.is_empty(),
             "{} waited 4 s in vain for the mirrors after it to fail: every mirror must be started at \
@@ -100,8 +111,10 @@ hidden_tests! {
                 Err(format!("mirror {i} timed out"))
             }));
         }
+        failing_means(Category::Deadlock);
         let outcome = call_within(GENEROUS, mirrors, GENEROUS)
             .expect("first_response did not return within 5 s; its slowest mirror answers within 4 s");
+        failing_means(Category::WrongResult);
         assert_eq!(
             outcome,
             Ok("mirror 0's answer"),
@@ -112,6 +125,7 @@ hidden_tests! {
     }
 
     fn no_mirrors_means_all_failed_with_no_errors() {
+        failing_means(Category::WrongResult);
         let outcome = call_within(GENEROUS, Vec::<Mirror<u32>>::new(), Duration::from_millis(200))
             .expect("first_response with no mirrors did not return within 5 s");
         assert_eq!(
@@ -131,6 +145,13 @@ hidden_tests! {
         mirrors.extend((1..N).map(|i| never_answers(i, &saw_cancel, &ended)));
         let outcome = call_within(GENEROUS, mirrors, FOREVER);
         let Some(outcome) = outcome else {
+            // Not one slow mirror saw a cancellation: they were never asked to
+            // stop. Some did: the call waits for something else.
+            failing_means(if saw_cancel.lowered(1..N).len() < N - 1 {
+                Category::Deadlock
+            } else {
+                Category::IgnoredCancellation
+            });
             panic!(
                 "mirror 0 answered Ok at once, but first_response had not returned 5 s later: the \
                  other mirrors wait up to a minute unless they are cancelled. Once a mirror answers, \
@@ -143,8 +164,10 @@ hidden_tests! {
                 }
             )
         };
+        failing_means(Category::WrongResult);
         assert_eq!(outcome, Ok("fast"), "mirror 0 answered Ok(\"fast\") at once, and the others never answer");
         let missed = saw_cancel.lowered(1..N);
+        failing_means(Category::IgnoredCancellation);
         assert!(
             missed.is_empty(),
             "when first_response returned, {} had not seen the cancellation: before returning, it \
@@ -176,12 +199,15 @@ hidden_tests! {
         let watched = ended.clone();
         let outcome = call_then(GENEROUS, mirrors, FOREVER, move || watched.lowered(0..N));
         let Some((outcome, running)) = outcome else {
+            failing_means(Category::IgnoredCancellation);
             panic!(
                 "mirror 0 answered at once, but first_response had not returned 5 s later: cancel the \
                  other mirrors, then wait for them to end"
             )
         };
+        failing_means(Category::WrongResult);
         assert_eq!(outcome, Ok(0), "mirror 0 answered Ok(0) at once, and the others never answer");
+        failing_means(Category::LeakedThread);
         assert!(
             running.is_empty(),
             "first_response returned while {} {} still running (winding down after the \
@@ -201,6 +227,8 @@ hidden_tests! {
             (saw.lowered(0..N), gone.lowered(0..N))
         });
         let Some((outcome, (not_cancelled, running))) = outcome else {
+            // The deadline passed and the call went on waiting.
+            failing_means(Category::IgnoredCancellation);
             panic!(
                 "no mirror ever answers and the timeout is 200 ms, but first_response had not returned \
                  5 s later: wait for results with a deadline (recv_timeout or recv_deadline, or \
@@ -208,17 +236,20 @@ hidden_tests! {
                  the mirrors before joining them"
             )
         };
+        failing_means(Category::WrongResult);
         assert_eq!(
             outcome,
             Err(FirstError::Timeout),
             "no mirror answers or fails before the 200 ms timeout: the answer must be Err(Timeout)"
         );
+        failing_means(Category::IgnoredCancellation);
         assert!(
             not_cancelled.is_empty(),
             "first_response timed out, but {} had not seen the cancellation when it returned: a \
              timeout must cancel the mirrors too, or they go on working for nobody",
             mirrors_named(&not_cancelled)
         );
+        failing_means(Category::LeakedThread);
         assert!(
             running.is_empty(),
             "first_response timed out while {} still running: on a timeout too, cancel and then \
@@ -255,11 +286,15 @@ hidden_tests! {
         let outcome = call_within(GENEROUS, mirrors, TIMEOUT);
         let Some(outcome) = outcome else {
             if cancelled.load(Ordering::SeqCst) > 0 || saw_cancel.is_raised(0) {
+                // It did stop the mirrors, then waited for something else.
+                failing_means(Category::Deadlock);
                 panic!(
                     "the timeout was 400 ms and first_response did cancel its mirrors, but it had not \
                      returned 5 s later: after cancelling, it must join the mirror threads and return"
                 )
             }
+            // The deadline passed and the call went on waiting.
+            failing_means(Category::IgnoredCancellation);
             panic!(
                 "the timeout was 400 ms, but first_response had not returned, nor cancelled a single \
                  mirror, 5 s later, while errors kept arriving every 100 ms. The deadline is for the \
@@ -269,12 +304,14 @@ hidden_tests! {
                  the time is up, cancel the mirrors before joining them"
             )
         };
+        failing_means(Category::WrongResult);
         assert_eq!(
             outcome,
             Err(FirstError::Timeout),
             "mirror 0 never answers and the others fail one pair every 100 ms for 6 s: the 400 ms \
              timeout passes while most are still working, so the answer is Err(Timeout)"
         );
+        failing_means(Category::IgnoredCancellation);
         assert!(saw_cancel.is_raised(0), "first_response timed out but mirror 0 was not cancelled before it returned");
     }
 
@@ -286,8 +323,10 @@ hidden_tests! {
             let cancelled = cancel.sleep(NAP);
             Ok((before, cancelled, started.elapsed()))
         })];
+        failing_means(Category::Deadlock);
         let outcome = call_within(GENEROUS, mirrors, GENEROUS)
             .expect("first_response did not return within 5 s; its one mirror sleeps 30 ms and answers");
+        failing_means(Category::WrongResult);
         let Ok((cancelled_at_start, cancelled, slept)) = outcome else {
             panic!("the one mirror answers Ok after a 30 ms Cancel::sleep, but first_response returned {outcome:?}")
         };

@@ -1,7 +1,7 @@
 //! Random mixes of mirrors that answer, fail or never answer, each after a
 //! random delay, checked against what the contract says the outcome is.
 
-use crate::support::{FOREVER, Flags, mirror, mirrors_named};
+use crate::support::{FOREVER, Flags, mirror, mirrors_named, wrong_outcome};
 use first_response::{FirstError, Mirror};
 use proptest::collection::vec;
 use proptest::prelude::*;
@@ -89,8 +89,14 @@ hidden_tests! {
                     let outcome = first_response::first_response(mirrors, timeout);
                     (outcome, watched.lowered(0..n))
                 });
+                // Shrinking runs passing cases after failing ones, so a case
+                // declares what its failure means only when it fails.
                 let Some((outcome, running)) = returned else {
                     hung.store(true, Ordering::SeqCst);
+                    // With a silent mirror, it was never told to stop (or the
+                    // timeout was ignored); without one, every mirror ended by
+                    // itself and the call waits for something that never comes.
+                    failing_means(if silent.is_empty() { Category::Deadlock } else { Category::IgnoredCancellation });
                     return Err(TestCaseError::fail(
                         "first_response did not return within 5 s: it must cancel the mirrors that \
                          never answer once it has its outcome (an Ok, every other mirror failed, or \
@@ -98,6 +104,9 @@ hidden_tests! {
                     ));
                 };
                 if !answers.is_empty() {
+                    if !matches!(outcome, Ok(v) if answers.contains(&v)) {
+                        failing_means(Category::WrongResult);
+                    }
                     prop_assert!(
                         matches!(outcome, Ok(v) if answers.contains(&v)),
                         "mirrors answering Ok({answers:?}) were among them, but first_response returned \
@@ -105,12 +114,19 @@ hidden_tests! {
                     );
                 } else if silent.is_empty() {
                     let errors: Vec<String> = (0..n).map(|i| format!("mirror {i} failed")).collect();
+                    let expected = Err(FirstError::AllFailed(errors.clone()));
+                    if outcome != expected {
+                        failing_means(wrong_outcome(&expected, &outcome));
+                    }
                     prop_assert_eq!(
                         &outcome,
                         &Err(FirstError::AllFailed(errors)),
                         "every mirror failed: Err(AllFailed) must hold every error, in mirror order"
                     );
                 } else {
+                    if outcome != Err(FirstError::Timeout) {
+                        failing_means(Category::WrongResult);
+                    }
                     prop_assert_eq!(
                         &outcome,
                         &Err(FirstError::Timeout),
@@ -119,6 +135,9 @@ hidden_tests! {
                         mirrors_named(&silent)
                     );
                 }
+                if !running.is_empty() {
+                    failing_means(Category::LeakedThread);
+                }
                 prop_assert!(
                     running.is_empty(),
                     "first_response returned {outcome:?} while {} still running: join every mirror \
@@ -126,6 +145,9 @@ hidden_tests! {
                     mirrors_named(&running)
                 );
                 let not_cancelled = saw_cancel.lowered(silent.iter().copied());
+                if !not_cancelled.is_empty() {
+                    failing_means(Category::IgnoredCancellation);
+                }
                 prop_assert!(
                     not_cancelled.is_empty(),
                     "first_response returned {outcome:?} without cancelling {}, which never answers",

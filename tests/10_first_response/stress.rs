@@ -1,7 +1,7 @@
 //! Many rounds of calls running side by side, each round's callers released
 //! together by a `Barrier`, every call's outcome checked exactly.
 
-use crate::support::{FOREVER, Flags, mirror, mirrors_named};
+use crate::support::{FOREVER, Flags, mirror, mirrors_named, wrong_outcome};
 use first_response::{FirstError, Mirror};
 use std::sync::mpsc;
 use testkit::prelude::*;
@@ -29,6 +29,9 @@ hidden_tests! {
         let deadline = Instant::now() + Duration::from_secs(9);
         for seen in 0..ROUNDS * CALLERS {
             let Ok((round, caller, verdict)) = reports.recv_timeout(deadline.saturating_duration_since(Instant::now())) else {
+                // Calls that should end within milliseconds went on waiting:
+                // for mirrors nobody told to stop.
+                failing_means(Category::IgnoredCancellation);
                 panic!(
                     "{CALLERS} threads each made {ROUNDS} calls of {MIRRORS} mirrors (one answering \
                      within a millisecond, or all failing within a few), but after 9 s only {seen} of \
@@ -102,7 +105,10 @@ fn one_call(round: usize, caller: usize) -> Result<(), String> {
     } else {
         format!("mirror {winner} answers Ok after 1 ms and the others fail or never answer")
     };
+    // Each problem declares what it means on the caller's thread, right
+    // before the report that makes the test fail.
     if outcome != expected {
+        failing_means(wrong_outcome(&expected, &outcome));
         return Err(format!(
             "{what}, so the answer is {expected:?}, but first_response returned {outcome:?}. Each call \
              needs its own Cancel (a signal shared with other calls, or left cancelled from an earlier \
@@ -111,9 +117,11 @@ fn one_call(round: usize, caller: usize) -> Result<(), String> {
     }
     let made = calls.load(Ordering::SeqCst);
     if made != MIRRORS {
+        failing_means(Category::WrongResult);
         return Err(format!("{what}; first_response returned after calling {made} of its {MIRRORS} mirrors"));
     }
     if !running.is_empty() {
+        failing_means(Category::LeakedThread);
         return Err(format!(
             "{what}; first_response returned while {} still running: join every mirror thread before \
              returning",
@@ -121,6 +129,7 @@ fn one_call(round: usize, caller: usize) -> Result<(), String> {
         ));
     }
     if !not_cancelled.is_empty() {
+        failing_means(Category::IgnoredCancellation);
         return Err(format!("{what}; first_response returned without cancelling {}", mirrors_named(&not_cancelled)));
     }
     Ok(())

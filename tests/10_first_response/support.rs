@@ -126,6 +126,20 @@ impl Turns {
     }
 }
 
+/// What an outcome other than `expected` means: every error there, but in
+/// another order, is `Order`; anything else is `WrongResult`.
+pub fn wrong_outcome<T: PartialEq>(expected: &Outcome<T>, got: &Outcome<T>) -> Category {
+    match (expected, got) {
+        (Err(FirstError::AllFailed(want)), Err(FirstError::AllFailed(have))) if want != have => {
+            let (mut want, mut have) = (want.clone(), have.clone());
+            want.sort();
+            have.sort();
+            if want == have { Category::Order } else { Category::WrongResult }
+        }
+        _ => Category::WrongResult,
+    }
+}
+
 /// "[0, 2]" as "mirrors 0 and 2", for messages.
 pub fn mirrors_named(indices: &[usize]) -> String {
     let names: Vec<String> = indices.iter().map(|i| i.to_string()).collect();

@@ -1,4 +1,5 @@
 //! MUTANT: submit starts a new thread for every job instead of queueing it for a fixed set of workers, so any number of jobs run at once.
+//! CATEGORY: too_concurrent
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Mutex;

@@ -1,4 +1,5 @@
 //! MUTANT: Drop closes the queue but never joins the workers, so dropping a pool returns while jobs still run (shutdown itself is right).
+//! CATEGORY: leaked_thread
 
 use crossbeam_channel::{Receiver, Sender};
 use std::panic::{AssertUnwindSafe, catch_unwind};

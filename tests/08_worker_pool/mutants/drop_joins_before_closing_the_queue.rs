@@ -1,4 +1,5 @@
 //! MUTANT: ending the pool joins the workers before dropping the Sender, so the workers wait for a next job forever and shutdown and drop never return.
+//! CATEGORY: deadlock
 
 use crossbeam_channel::{Receiver, Sender};
 use std::panic::{AssertUnwindSafe, catch_unwind};

@@ -1,4 +1,5 @@
 //! MUTANT: Pool::new(0) does not panic: it returns a pool with no worker that would accept jobs and never run them.
+//! CATEGORY: wrong_result
 
 use crossbeam_channel::{Receiver, Sender};
 use std::panic::{AssertUnwindSafe, catch_unwind};

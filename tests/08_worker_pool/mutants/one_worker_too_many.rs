@@ -1,4 +1,5 @@
 //! MUTANT: new starts workers + 1 threads (0..=workers), so one more job than allowed runs at once.
+//! CATEGORY: too_concurrent
 
 use crossbeam_channel::{Receiver, Sender};
 use std::panic::{AssertUnwindSafe, catch_unwind};

@@ -1,4 +1,5 @@
 //! MUTANT: jobs run without catch_unwind, so a job that panics ends its worker thread and the pool loses a worker per panic.
+//! CATEGORY: panic
 
 use crossbeam_channel::{Receiver, Sender};
 use std::panic::{AssertUnwindSafe, catch_unwind};

@@ -1,4 +1,5 @@
 //! MUTANT: each worker runs its job while still holding the lock on the shared Receiver (a `while let` on `lock().recv()`), so only one job runs at a time.
+//! CATEGORY: not_concurrent
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::mpsc::{self, Receiver, Sender};

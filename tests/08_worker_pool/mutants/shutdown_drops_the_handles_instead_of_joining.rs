@@ -1,4 +1,5 @@
 //! MUTANT: shutdown closes the queue and drops the JoinHandles instead of joining them, so it returns while jobs still run and their threads live on.
+//! CATEGORY: leaked_thread
 
 use crossbeam_channel::{Receiver, Sender};
 use std::panic::{AssertUnwindSafe, catch_unwind};

@@ -1,4 +1,5 @@
 //! MUTANT: ending the pool raises a stop flag that each worker checks before its next job, so jobs still queued at shutdown are never run.
+//! CATEGORY: wrong_result
 
 use crossbeam_channel::{Receiver, Sender};
 use std::panic::{AssertUnwindSafe, catch_unwind};

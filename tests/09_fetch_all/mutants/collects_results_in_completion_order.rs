@@ -1,4 +1,5 @@
 //! MUTANT: workers send each result down a channel without its index, and fetch_all collects them in the order they arrive, which is completion order, not the order of urls.
+//! CATEGORY: order
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;

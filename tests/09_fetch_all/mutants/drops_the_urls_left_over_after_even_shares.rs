@@ -1,4 +1,5 @@
 //! MUTANT: gives each worker urls.len() / max_in_flight urls, rounded down, so the urls left over when the count does not divide evenly are never fetched.
+//! CATEGORY: wrong_result
 
 use std::thread;
 

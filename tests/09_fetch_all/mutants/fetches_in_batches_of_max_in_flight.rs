@@ -1,4 +1,5 @@
 //! MUTANT: cuts urls into chunks of max_in_flight and waits for each whole chunk before starting the next, so a free slot idles until the slowest fetch of its batch is done.
+//! CATEGORY: not_concurrent
 
 use std::thread;
 

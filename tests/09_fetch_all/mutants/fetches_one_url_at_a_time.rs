@@ -1,4 +1,5 @@
 //! MUTANT: fetches the urls one after another on the caller's thread, never more than one in flight.
+//! CATEGORY: not_concurrent
 
 /// Calls `fetch` once per url, with at most `max_in_flight` calls running at
 /// once, starting the next as soon as any one finishes (not in batches).

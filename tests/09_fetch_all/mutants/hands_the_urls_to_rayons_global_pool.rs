@@ -1,4 +1,5 @@
 //! MUTANT: hands the urls to rayon's par_iter, whose global pool has one thread per core whatever max_in_flight says, and whose threads outlive the call.
+//! CATEGORY: too_concurrent
 
 use rayon::prelude::*;
 

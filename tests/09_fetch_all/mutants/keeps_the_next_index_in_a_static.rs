@@ -1,4 +1,5 @@
 //! MUTANT: keeps the next-url index in a static AtomicUsize reset at the start of each call, so two fetch_all calls at the same time steal and repeat each other's indices.
+//! CATEGORY: lost_update
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};

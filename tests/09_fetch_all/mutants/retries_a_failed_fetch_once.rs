@@ -1,4 +1,5 @@
 //! MUTANT: calls fetch a second time for a url whose first fetch returned Err, so failing urls are fetched twice.
+//! CATEGORY: wrong_result
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;

@@ -1,4 +1,5 @@
 //! MUTANT: a sliding window that starts urls[..max_in_flight] first and one more per finished fetch, but slices past the end of urls when max_in_flight is larger than urls.len().
+//! CATEGORY: panic
 
 use std::sync::mpsc;
 use std::thread;

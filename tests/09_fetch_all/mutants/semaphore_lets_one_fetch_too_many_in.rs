@@ -1,4 +1,5 @@
 //! MUTANT: a thread per url behind a Mutex+Condvar semaphore whose wait condition is off by one (in_flight > max instead of >=), so max_in_flight + 1 fetches run at once.
+//! CATEGORY: too_concurrent
 
 use std::sync::{Condvar, Mutex};
 use std::thread;

@@ -1,4 +1,5 @@
 //! MUTANT: a thread per url behind a correct Mutex+Condvar semaphore, but with no check of max_in_flight, so with 0 slots every thread waits for a slot forever instead of panicking.
+//! CATEGORY: wrong_result
 
 use std::sync::{Condvar, Mutex};
 use std::thread;

@@ -1,4 +1,5 @@
 //! MUTANT: splits urls in advance into one contiguous share per worker, so a worker that is done idles while a slow worker's share waits (and chunks(0) panics on an empty list).
+//! CATEGORY: not_concurrent
 
 use std::thread;
 

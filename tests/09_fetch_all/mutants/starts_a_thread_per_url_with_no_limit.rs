@@ -1,4 +1,5 @@
 //! MUTANT: starts one scoped thread per url and ignores max_in_flight, so every fetch runs at once.
+//! CATEGORY: too_concurrent
 
 use std::thread;
 

@@ -1,4 +1,5 @@
 //! MUTANT: quietly treats max_in_flight 0 as 1 instead of panicking.
+//! CATEGORY: wrong_result
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;

@@ -1,4 +1,5 @@
 //! MUTANT: a thread per url that waits for a free slot by looping on an atomic count of fetches in flight (with yield_now), burning CPU while it waits.
+//! CATEGORY: busy_wait
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;

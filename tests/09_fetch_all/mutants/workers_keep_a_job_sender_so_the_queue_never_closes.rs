@@ -1,4 +1,5 @@
 //! MUTANT: a crossbeam job queue whose workers each hold a clone of the job Sender (to put work back), so the queue never closes, the workers never leave recv and fetch_all never returns.
+//! CATEGORY: deadlock
 
 use crossbeam_channel::unbounded;
 use std::thread;

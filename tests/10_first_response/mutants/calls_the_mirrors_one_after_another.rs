@@ -1,4 +1,5 @@
 //! MUTANT: calls the mirrors one after another on the caller's thread, so the first answer waits for every earlier mirror to finish.
+//! CATEGORY: not_concurrent
 
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};

@@ -1,4 +1,5 @@
 //! MUTANT: rewrites Cancel so that sleep is a plain thread::sleep followed by a look at the flag, so a cancelled mirror still sleeps out its whole duration.
+//! CATEGORY: ignored_cancellation
 
 use std::thread;
 use std::sync::Arc;

@@ -1,4 +1,5 @@
 //! MUTANT: rewrites Cancel around an AtomicBool whose sleep checks the flag in a yield_now loop, so every sleeping mirror burns CPU instead of blocking.
+//! CATEGORY: busy_wait
 
 use std::thread;
 use std::sync::Arc;

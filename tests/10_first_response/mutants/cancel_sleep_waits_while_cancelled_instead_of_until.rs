@@ -1,4 +1,5 @@
 //! MUTANT: rewrites Cancel::sleep with the wait_timeout_while condition the wrong way round, so an uncancelled sleep returns at once and a cancelled one sleeps its whole duration.
+//! CATEGORY: ignored_cancellation
 
 use std::thread;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};

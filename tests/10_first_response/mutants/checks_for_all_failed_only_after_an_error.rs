@@ -1,4 +1,5 @@
 //! MUTANT: checks whether every mirror has failed only when an error arrives, so a call with no mirrors waits out the whole timeout and returns Err(Timeout).
+//! CATEGORY: wrong_result
 
 use std::thread;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};

@@ -1,4 +1,5 @@
 //! MUTANT: forgets to cancel once it has its outcome, so the scope that joins the mirror threads waits for the slowest mirror to finish by itself.
+//! CATEGORY: ignored_cancellation
 
 use std::thread;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};

@@ -1,4 +1,5 @@
 //! MUTANT: takes the first result to arrive as the outcome, so one quick error ends the call with Err(AllFailed) while another mirror was about to answer Ok.
+//! CATEGORY: wrong_result
 
 use std::thread;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};

@@ -1,4 +1,5 @@
 //! MUTANT: waits for results with a plain recv and never looks at the timeout, so mirrors that never answer keep the caller waiting forever.
+//! CATEGORY: ignored_cancellation
 
 use std::thread;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};

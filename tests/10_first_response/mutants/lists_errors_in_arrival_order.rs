@@ -1,4 +1,5 @@
 //! MUTANT: pushes each error onto the list as it arrives, so Err(AllFailed) lists the errors in the order the mirrors failed instead of mirror order.
+//! CATEGORY: order
 
 use std::thread;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};

@@ -1,4 +1,5 @@
 //! MUTANT: makes Cancel::new hand out one process-wide signal, so the first call's cancellation stays raised and stops the mirrors of every later or concurrent call.
+//! CATEGORY: wrong_result
 
 use std::thread;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};

@@ -1,4 +1,5 @@
 //! MUTANT: waits for results by calling try_recv in a loop until the deadline, burning a core while every mirror is blocked.
+//! CATEGORY: busy_wait
 
 use std::thread;
 use crossbeam_channel::TryRecvError;

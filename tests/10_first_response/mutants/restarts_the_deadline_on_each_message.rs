@@ -1,4 +1,5 @@
 //! MUTANT: gives every recv the whole timeout again, so errors that keep arriving within the timeout of each other postpone the deadline indefinitely.
+//! CATEGORY: ignored_cancellation
 
 use std::thread;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};

@@ -1,4 +1,5 @@
 //! MUTANT: cancels the mirrors but returns without joining their threads, so mirrors still winding down outlive the call.
+//! CATEGORY: leaked_thread
 
 use std::thread;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};

@@ -1,4 +1,5 @@
 //! MUTANT: on the timeout path returns Err(Timeout) at once, without cancelling or joining the mirrors, which go on running for nobody (Go's forgotten `defer cancel()`).
+//! CATEGORY: leaked_thread
 
 use std::thread;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
