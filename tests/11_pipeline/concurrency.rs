@@ -50,6 +50,7 @@ fn assert_held_back(
 
 hidden_tests! {
     fn workers_apply_f_in_parallel() {
+        failing_means(Category::NotConcurrent);
         const WORKERS: usize = 4;
         let meeting = Arc::new(Rendezvous::new(WORKERS, GENEROUS));
         let met = Arc::new(AtomicUsize::new(0));
@@ -68,7 +69,9 @@ hidden_tests! {
             WORKERS,
         );
         let got = read_everything(&rx, 2 * WORKERS);
+        failing_means(Category::WrongResult);
         assert_eq!(got, (0..2 * WORKERS as u32).collect::<Vec<_>>(), "the results of 0..{} came out wrong", 2 * WORKERS);
+        failing_means(Category::NotConcurrent);
         assert!(
             !meeting.is_broken(),
             "each call of f waited (up to {} s) until {WORKERS} calls were running at the same time, but at most \
@@ -90,11 +93,13 @@ hidden_tests! {
         // holds only a few items per channel and per thread.
         const INPUT: usize = 100_000;
         for (workers, capacity) in [(1, 1), (1, 3)] {
+            failing_means(Category::TooConcurrent);
             let pulled = Arc::new(AtomicUsize::new(0));
             let rx = start(Counted::new(0..INPUT as u64, &pulled), |x: u64| x + 1, workers, capacity);
             assert_held_back(&pulled, 0, workers, capacity, Duration::from_millis(400), INPUT);
             // Now read slowly: the producer may only keep its distance.
             for read in 1..=12usize {
+                failing_means(Category::WrongResult);
                 match rx.recv_timeout(GENEROUS) {
                     Ok(r) => assert_eq!(r, read as u64, "result #{} was {r}, not {read}", read - 1),
                     Err(e) => panic!(
@@ -104,6 +109,7 @@ hidden_tests! {
                         read - 1
                     ),
                 }
+                failing_means(Category::TooConcurrent);
                 assert_held_back(&pulled, read, workers, capacity, Duration::from_millis(10), INPUT);
             }
             // A last look, after a pause, in case the producer got going late.
@@ -113,6 +119,7 @@ hidden_tests! {
     }
 
     fn dropping_the_receiver_after_a_few_results_stops_every_thread() {
+        failing_means(Category::WrongResult);
         let before = thread_count();
         let pulled = Arc::new(AtomicUsize::new(0));
         let rx = start(endless(&pulled), |x: u64| x * 2, 3, 2);
@@ -123,6 +130,7 @@ hidden_tests! {
             }
         }
         let pulled_at_drop = pulled.load(Ordering::SeqCst);
+        failing_means(Category::IgnoredCancellation);
         drop(rx);
         assert_no_thread_left(before, || {
             format!(
@@ -134,6 +142,7 @@ hidden_tests! {
     }
 
     fn dropping_the_receiver_before_reading_stops_every_thread() {
+        failing_means(Category::IgnoredCancellation);
         let before = thread_count();
         let pulled = Arc::new(AtomicUsize::new(0));
         let rx = start(endless(&pulled), |x: u64| x, 2, 3);
@@ -148,6 +157,7 @@ hidden_tests! {
     }
 
     fn dropping_the_receiver_while_f_runs_stops_every_thread() {
+        failing_means(Category::WrongResult);
         const WORKERS: usize = 2;
         let before = thread_count();
         let gate = Arc::new(Gate::new());
@@ -173,6 +183,7 @@ hidden_tests! {
         // Give the other worker a moment to be inside f too (not required).
         eventually(Duration::from_millis(200), || inside.load(Ordering::SeqCst) >= WORKERS);
         let calls_at_drop = calls.load(Ordering::SeqCst);
+        failing_means(Category::IgnoredCancellation);
         drop(rx);
         gate.open();
         assert_no_thread_left(before, || {
@@ -197,6 +208,7 @@ hidden_tests! {
         // now), and the scheduler state of each of the pipeline's threads
         // (a loop that calls yield_now may get little CPU on a crowded
         // machine, but it never sleeps).
+        failing_means(Category::WrongResult);
         const WINDOW: Duration = Duration::from_millis(300);
         let before = thread_count();
         let tids_before = thread_ids();
@@ -227,6 +239,7 @@ hidden_tests! {
         let pipeline_tids: Vec<i32> = thread_ids().into_iter().filter(|t| !tids_before.contains(t)).collect();
         let looks = runnable_looks(&pipeline_tids, WINDOW);
         gate.open();
+        failing_means(Category::LeakedThread);
         match rx.recv_timeout(GENEROUS) {
             Err(RecvTimeoutError::Disconnected) => {}
             other => panic!("after the input ended (4 items, all read) recv() gave {other:?} instead of reporting the end"),
@@ -235,6 +248,7 @@ hidden_tests! {
         let advice = "A stage with nothing to do must block (recv on a channel, or iterate the receiver) until \
                       an item comes or the channel disconnects; polling with try_recv in a loop, even with \
                       yield_now, keeps a core busy for as long as the input is slow.";
+        failing_means(Category::BusyWait);
         assert!(
             !measured.looks_like_spinning(),
             "every result had been read and the input had nothing more yet, so every stage of the pipeline had \
@@ -256,6 +270,7 @@ hidden_tests! {
             polling.join(", "),
             WINDOW.as_millis()
         );
+        failing_means(Category::LeakedThread);
         assert_no_thread_left(before, || "the input ended, every result was read and the receiver dropped");
     }
 }

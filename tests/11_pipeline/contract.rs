@@ -22,6 +22,7 @@ fn first_difference<T: PartialEq + std::fmt::Debug>(got: &[T], want: &[T]) -> Op
 
 hidden_tests! {
     fn results_come_out_in_input_order() {
+        failing_means(Category::Order);
         let words: Vec<String> = ["pipe", "a", "stream", "of", "words", "through", "three", "workers"]
             .iter()
             .map(|w| w.to_string())
@@ -43,6 +44,7 @@ hidden_tests! {
         // workers, results come out of f in the wrong order, every time.
         // (If a correct pipeline cannot start the next item while one is
         // held, the hold gives up after a while and the test goes on.)
+        failing_means(Category::Order);
         const ITEMS: u64 = 24;
         struct Holds {
             done: Mutex<Vec<bool>>,
@@ -93,6 +95,7 @@ hidden_tests! {
 
     fn uneven_work_keeps_input_order() {
         // f takes 0 to 4 ms by a pattern, so four workers finish in a jumble.
+        failing_means(Category::Order);
         const ITEMS: u64 = 40;
         let rx = start(
             0..ITEMS,
@@ -115,6 +118,7 @@ hidden_tests! {
     }
 
     fn every_item_goes_through_f_exactly_once() {
+        failing_means(Category::WrongResult);
         const ITEMS: u32 = 200;
         let calls = Arc::new(Mutex::new(Vec::new()));
         let c = calls.clone();
@@ -141,17 +145,21 @@ hidden_tests! {
             seen.len()
         );
         let want: Vec<u32> = (0..ITEMS).map(|i| 2 * i + 1).collect();
+        failing_means(Category::Order);
         if let Some(diff) = first_difference(&got, &want) {
             panic!("f was called once per item, but in what the receiver gave, {diff}: every result must reach the consumer, in input order.");
         }
     }
 
     fn receiver_disconnects_after_the_last_result() {
+        failing_means(Category::LeakedThread);
         let before = thread_count();
         let rx = start(0..10u8, |b: u8| b as char, 3, 2);
         let got = read_everything(&rx, 10);
         let want: Vec<char> = (0..10u8).map(|b| b as char).collect();
+        failing_means(Category::WrongResult);
         assert_eq!(got, want, "the receiver gave {got:?} for the input 0..10 and f = |b| b as char");
+        failing_means(Category::LeakedThread);
         drop(rx);
         assert_no_thread_left(before, || "the input of 10 items ended, all 10 results were read and the receiver dropped");
     }
@@ -160,13 +168,19 @@ hidden_tests! {
         let rx = start(Vec::<u32>::new(), |x: u32| x, 2, 1);
         match rx.recv_timeout(GENEROUS) {
             Err(RecvTimeoutError::Disconnected) => {}
-            Ok(x) => panic!("an empty input gave a result ({x}): nothing goes in, nothing comes out"),
-            Err(RecvTimeoutError::Timeout) => panic!(
-                "for an empty input, recv() still blocked after {} s instead of reporting the end. When the input \
-                 ends, the producer drops its Sender, the workers see their channel disconnect and drop theirs, \
-                 and so on until the consumer's receiver disconnects; a Sender kept alive anywhere stops that.",
-                GENEROUS.as_secs()
-            ),
+            Ok(x) => {
+                failing_means(Category::WrongResult);
+                panic!("an empty input gave a result ({x}): nothing goes in, nothing comes out")
+            }
+            Err(RecvTimeoutError::Timeout) => {
+                failing_means(Category::LeakedThread);
+                panic!(
+                    "for an empty input, recv() still blocked after {} s instead of reporting the end. When the input \
+                     ends, the producer drops its Sender, the workers see their channel disconnect and drop theirs, \
+                     and so on until the consumer's receiver disconnects; a Sender kept alive anywhere stops that.",
+                    GENEROUS.as_secs()
+                )
+            }
         }
     }
 
@@ -175,6 +189,7 @@ hidden_tests! {
         // received result k (think of a reply to each answer). The pipeline
         // must wait for input that is slow to come, and must not hold a
         // result back until more input arrives.
+        failing_means(Category::WrongResult);
         const ITEMS: usize = 10;
         struct Stream {
             received: Mutex<usize>,
@@ -212,13 +227,16 @@ hidden_tests! {
                 Err(RecvTimeoutError::Disconnected) if stream.starved.load(Ordering::SeqCst) => {
                     panic!("the receiver disconnected after {k} of {ITEMS} results: {}.", held_back(k.saturating_sub(1)))
                 }
-                Err(RecvTimeoutError::Disconnected) => panic!(
-                    "the receiver disconnected after {k} of {ITEMS} results, while the input still had items to \
-                     give (each one comes only after the previous result has been read). A worker must wait for \
-                     the next item with a blocking recv, which fails only once the producer has dropped its \
-                     Sender; a worker that leaves as soon as the queue is momentarily empty (try_recv) makes the \
-                     pipeline end early and drop the rest of the input."
-                ),
+                Err(RecvTimeoutError::Disconnected) => {
+                    failing_means(Category::CheckThenAct);
+                    panic!(
+                        "the receiver disconnected after {k} of {ITEMS} results, while the input still had items to \
+                         give (each one comes only after the previous result has been read). A worker must wait for \
+                         the next item with a blocking recv, which fails only once the producer has dropped its \
+                         Sender; a worker that leaves as soon as the queue is momentarily empty (try_recv) makes the \
+                         pipeline end early and drop the rest of the input."
+                    )
+                }
                 Err(RecvTimeoutError::Timeout) => panic!(
                     "result #{k} did not arrive within {} s of reading result #{}: {}.",
                     GENEROUS.as_secs(),
@@ -234,6 +252,7 @@ hidden_tests! {
     }
 
     fn zero_workers_panics() {
+        failing_means(Category::WrongResult);
         // One worker is the least that works: that call must not panic.
         let one = start(0..3u32, |x: u32| x + 1, 1, 2);
         assert_eq!(read_everything(&one, 3), [1, 2, 3], "pipeline(0..3, |x| x + 1, workers = 1, capacity = 2) gave the wrong results");
@@ -249,6 +268,7 @@ hidden_tests! {
     }
 
     fn zero_capacity_panics() {
+        failing_means(Category::WrongResult);
         // A capacity of 1 is the least that works: that call must not panic.
         let one = start(0..3u32, |x: u32| x + 1, 2, 1);
         assert_eq!(read_everything(&one, 3), [1, 2, 3], "pipeline(0..3, |x| x + 1, workers = 2, capacity = 1) gave the wrong results");

@@ -66,6 +66,7 @@ fn run_one(round: usize, pipe: usize) -> Seen {
 
 hidden_tests! {
     fn concurrent_pipelines_each_deliver_exactly_their_own_results() {
+        failing_means(Category::WrongResult);
         let before = thread_count();
         let deadline = Instant::now() + EFFORT;
         for round in 0..ROUNDS {
@@ -99,6 +100,7 @@ hidden_tests! {
                 let n = got.len();
                 if got[..] != want[..n] {
                     let i = got.iter().zip(&want).position(|(g, w)| g != w).unwrap_or(n);
+                    failing_means(Category::Order);
                     panic!(
                         "{setting}: result #{i} was {} where input order asks for {}. Every pipeline must hand \
                          out its own results, each exactly once, in input order, however many pipelines and \
@@ -123,6 +125,7 @@ hidden_tests! {
                 break;
             }
         }
+        failing_means(Category::LeakedThread);
         assert_no_thread_left(before, || {
             "rounds of pipelines ran at once, some read to the end and some dropped part-way"
         });

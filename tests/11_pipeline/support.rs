@@ -48,6 +48,9 @@ pub fn read_all<B>(rx: &Receiver<B>, timeout: Duration) -> Result<Vec<B>, Vec<B>
 /// Why a read of `expected` results stalled after `got` of them, in words.
 pub fn stall_explanation(got: usize, expected: usize, timeout: Duration) -> String {
     if got >= expected {
+        // Every result came and the stream did not end: a thread that keeps
+        // a Sender alive never ends either.
+        failing_means(Category::LeakedThread);
         format!(
             "all {expected} results arrived, but then recv() still blocked {} s later instead of reporting \
              the end: the receiver must disconnect after the last result, or a consumer that loops \

@@ -32,6 +32,7 @@ fn unchanged(start: &[u64]) -> Vec<Option<u64>> {
 
 hidden_tests! {
     fn new_bank_holds_the_starting_balances() {
+        failing_means(Category::WrongResult);
         let start = [10, 0, 7, 1_000_000];
         let seen = finishes("Bank::new and balance()", GENEROUS, move || balances(&Bank::new(&start), 4));
         assert_eq!(
@@ -41,6 +42,7 @@ hidden_tests! {
     }
 
     fn balance_of_a_missing_account_is_none() {
+        failing_means(Category::WrongResult);
         let seen = finishes("balance() of a missing account", GENEROUS, || {
             let bank = Bank::new(&[5, 6]);
             let empty = Bank::new(&[]);
@@ -54,6 +56,7 @@ hidden_tests! {
     }
 
     fn total_is_the_sum_of_all_balances() {
+        failing_means(Category::WrongResult);
         let seen = finishes("total()", GENEROUS, || {
             [Bank::new(&[1, 2, 3, 4]).total(), Bank::new(&[]).total(), Bank::new(&[0, 0]).total()]
         });
@@ -65,6 +68,7 @@ hidden_tests! {
     }
 
     fn balances_use_the_whole_u64_range() {
+        failing_means(Category::WrongResult);
         let (result, after, total) = finishes("transfers of large amounts", GENEROUS, || {
             let bank = Bank::new(&[u64::MAX - 10, 10]);
             let result = bank.transfer(1, 0, 10);
@@ -78,6 +82,7 @@ hidden_tests! {
     }
 
     fn transfer_moves_exactly_the_amount() {
+        failing_means(Category::WrongResult);
         let (result, after) = transfer_once(&[100, 50, 9], 0, 1, 30);
         assert_eq!(
             (result.clone(), after.clone()), (Ok(()), vec![Some(70), Some(80), Some(9)]),
@@ -93,6 +98,7 @@ hidden_tests! {
     }
 
     fn transfer_of_the_whole_balance_succeeds() {
+        failing_means(Category::WrongResult);
         let (result, after) = transfer_once(&[40, 2], 0, 1, 40);
         assert_eq!(
             (result.clone(), after.clone()), (Ok(()), vec![Some(0), Some(42)]),
@@ -102,6 +108,7 @@ hidden_tests! {
     }
 
     fn transfer_of_more_than_the_balance_is_refused_and_changes_nothing() {
+        failing_means(Category::WrongResult);
         for (start, amount) in [([10, 5], 11), ([0, 5], 1), ([3, 0], u64::MAX)] {
             let (result, after) = transfer_once(&start, 0, 1, amount);
             assert_eq!(
@@ -114,6 +121,7 @@ hidden_tests! {
     }
 
     fn transfer_of_zero_succeeds_and_changes_nothing() {
+        failing_means(Category::WrongResult);
         let (result, after) = transfer_once(&[10, 5], 1, 0, 0);
         assert_eq!(
             (result.clone(), after.clone()), (Ok(()), vec![Some(10), Some(5)]),
@@ -123,6 +131,7 @@ hidden_tests! {
     }
 
     fn transfer_to_the_same_account_is_refused_without_deadlock() {
+        failing_means(Category::WrongResult);
         for (account, amount) in [(1, 5), (0, 1)] {
             let start = [10, 20];
             let (result, after) = transfer_once(&start, account, account, amount);
@@ -135,6 +144,7 @@ hidden_tests! {
     }
 
     fn transfer_with_a_missing_account_names_it_and_changes_nothing() {
+        failing_means(Category::WrongResult);
         let start = [50, 60];
         for (from, to, missing) in [(0, 2, 2), (1, 9, 9), (0, usize::MAX, usize::MAX), (2, 1, 2), (7, 0, 7)] {
             let (result, after) = transfer_once(&start, from, to, 5);
@@ -155,6 +165,7 @@ hidden_tests! {
     }
 
     fn bank_can_be_shared_between_threads() {
+        failing_means(Category::WrongResult);
         // The traits themselves are checked when this crate compiles (see the
         // top of this file); here a bank is moved into one thread and shared
         // by reference with two more.

@@ -91,6 +91,7 @@ fn show_i128(balances: &[i128]) -> String {
 
 hidden_tests! {
     fn opposite_transfers_never_deadlock() {
+        failing_means(Category::LostUpdate);
         // Thread i moves 1 at a time from account i % 2 to the other one, so
         // half the threads go 0 -> 1 while the other half go 1 -> 0. Rounds
         // use 2, 3 or 4 threads.
@@ -142,6 +143,7 @@ hidden_tests! {
         });
         if let Err((round, threads, why, stuck)) = outcome {
             if stuck {
+                failing_means(Category::Deadlock);
                 panic!(
                     "deadlock: in round {round}, {threads} threads moved money between accounts 0 and 1 in opposite \
                      directions, and {why}. This is the classic lock-order deadlock: a transfer 0 -> 1 that locks its \
@@ -160,6 +162,7 @@ hidden_tests! {
     fn total_is_the_starting_sum_while_transfers_run() {
         // Thread 0 calls total() in a loop while threads 1..=3 make random
         // transfers between 8 accounts; every total must be the starting sum.
+        failing_means(Category::LostUpdate);
         let sum = TOTAL_START * TOTAL_ACCOUNTS as u64;
         let outcome = finishes("the total()-while-transferring rounds", TEST_DEADLINE, move || {
             let deadline = Instant::now() + EFFORT;
@@ -244,11 +247,14 @@ hidden_tests! {
                 show(&got),
                 show_i128(&want)
             ),
-            Err(TotalFailure::Round { round, checked, failure }) if failure.is_stuck() => panic!(
-                "deadlock: in round {round}, {setting} ({checked} totals checked before this round), and {}. \
-                 {LOCK_ORDER_ADVICE}",
-                failure.observed()
-            ),
+            Err(TotalFailure::Round { round, checked, failure }) if failure.is_stuck() => {
+                failing_means(Category::Deadlock);
+                panic!(
+                    "deadlock: in round {round}, {setting} ({checked} totals checked before this round), and {}. \
+                     {LOCK_ORDER_ADVICE}",
+                    failure.observed()
+                )
+            }
             Err(TotalFailure::Round { round, checked, failure }) => panic!(
                 "in round {round}, {setting} ({checked} totals checked before this round), and {}",
                 failure.observed()
@@ -263,6 +269,7 @@ hidden_tests! {
         // amount from the current source to its own account until it is
         // refused, then goes on to the next source. So every round has many
         // moments at which all the threads race for the last of one account.
+        failing_means(Category::CheckThenAct);
         let outcome = finishes("the overdraft rounds", TEST_DEADLINE, || {
             let deadline = Instant::now() + EFFORT;
             let mut start = vec![0u64; OVERDRAFT_SOURCES + OVERDRAFT_THREADS];
@@ -306,6 +313,7 @@ hidden_tests! {
                 let results = match watched_round(&bank, OVERDRAFT_THREADS, deadline, work) {
                     Ok(results) => results,
                     Err(failure) if failure.is_stuck() => {
+                        failing_means(Category::Deadlock);
                         panic!("deadlock: {setting}, and {}. {LOCK_ORDER_ADVICE}", failure.observed())
                     }
                     Err(failure) => {
@@ -318,6 +326,7 @@ hidden_tests! {
                     }
                 };
                 if let Some((from, to, e)) = results.iter().find_map(|r| r.1.clone()) {
+                    failing_means(Category::WrongResult);
                     return Err(format!(
                         "{setting}; transfer({from}, {to}, {OVERDRAFT_AMOUNT}) between existing, different accounts \
                          returned Err({e:?}), but only Ok or Err(InsufficientFunds) are possible here"
@@ -375,6 +384,7 @@ hidden_tests! {
         // Four threads make random transfers between four small accounts, so
         // that many are refused; every balance must end exactly where the
         // transfers that returned Ok put it.
+        failing_means(Category::LostUpdate);
         let outcome = finishes("the random-transfer rounds", TEST_DEADLINE, || {
             let deadline = Instant::now() + EFFORT;
             let start = [MONEY_START; MONEY_ACCOUNTS];
@@ -402,14 +412,18 @@ hidden_tests! {
                 };
                 let results = match watched_round(&bank, MONEY_THREADS, deadline, work) {
                     Ok(results) => results,
-                    Err(failure) if failure.is_stuck() => panic!(
-                        "deadlock: in round {round}, {MONEY_THREADS} threads made random transfers between \
-                         {MONEY_ACCOUNTS} accounts, and {}. {LOCK_ORDER_ADVICE}",
-                        failure.observed()
-                    ),
+                    Err(failure) if failure.is_stuck() => {
+                        failing_means(Category::Deadlock);
+                        panic!(
+                            "deadlock: in round {round}, {MONEY_THREADS} threads made random transfers between \
+                             {MONEY_ACCOUNTS} accounts, and {}. {LOCK_ORDER_ADVICE}",
+                            failure.observed()
+                        )
+                    }
                     Err(failure) => return Err(format!("in round {round}, {}", failure.observed())),
                 };
                 if let Some((from, to, amount, e)) = results.iter().find_map(|r| r.2.clone()) {
+                    failing_means(Category::WrongResult);
                     return Err(format!(
                         "in round {round}, transfer({from}, {to}, {amount}) between existing, different accounts \
                          returned Err({e:?}); only Ok or Err(InsufficientFunds) are possible here"

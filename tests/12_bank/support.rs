@@ -38,14 +38,17 @@ pub const LOCK_ORDER_ADVICE: &str = "When calls take more than one lock each, th
 pub fn finishes<T: Send + 'static>(what: &str, limit: Duration, f: impl FnOnce() -> T + Send + 'static) -> T {
     match within(limit, f) {
         Some(value) => value,
-        None => panic!(
-            "{what} did not return within {} s, with no other thread using the bank: the call is stuck, most \
-             likely waiting for a lock that its own thread already holds. std's Mutex is not re-entrant: \
-             locking the same account twice (a transfer from an account to itself, or a method that calls \
-             another locking method while it holds a guard) waits forever. Check `from == to` before taking \
-             any lock, and never lock an account you already hold.",
-            limit.as_secs()
-        ),
+        None => {
+            failing_means(Category::Deadlock);
+            panic!(
+                "{what} did not return within {} s, with no other thread using the bank: the call is stuck, most \
+                 likely waiting for a lock that its own thread already holds. std's Mutex is not re-entrant: \
+                 locking the same account twice (a transfer from an account to itself, or a method that calls \
+                 another locking method while it holds a guard) waits forever. Check `from == to` before taking \
+                 any lock, and never lock an account you already hold.",
+                limit.as_secs()
+            )
+        }
     }
 }
 

@@ -8,6 +8,7 @@ hidden_tests! {
         // Threads released together by a barrier each call `frequency` on a
         // different input, round after round. Counts kept anywhere but in
         // the call itself (a static map, say) mix the calls up.
+        failing_means(Category::LostUpdate);
         const CALLERS: usize = 4;
         const ROUNDS: usize = 40;
         let inputs: Vec<Vec<String>> = (0..CALLERS)
@@ -49,6 +50,7 @@ hidden_tests! {
                 .collect::<Vec<_>>()
         });
         let Some(outcome) = outcome else {
+            failing_means(Category::Deadlock);
             panic!(
                 "{CALLERS} threads calling frequency {ROUNDS} times each did not finish within 20 s: a call hung \
                  when another ran at the same time"

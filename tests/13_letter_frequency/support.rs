@@ -28,6 +28,7 @@ pub fn frequency_within(input: &[&str], workers: usize) -> HashMap<char, usize> 
         letter_frequency::frequency(&borrowed, workers)
     })
     .unwrap_or_else(|| {
+        failing_means(Category::Timeout);
         panic!(
             "frequency did not return within 5 s for {count} text(s) and {workers} worker(s). Check that every \
              thread you start ends (and is joined), and that nothing waits for a message that never comes."

@@ -1,4 +1,5 @@
 //! MUTANT: the producer collects the whole input into a Vec before sending anything, so it pulls everything at once (and never starts on an endless input).
+//! CATEGORY: too_concurrent
 
 use crossbeam_channel::bounded;
 use std::collections::BTreeMap;

@@ -1,4 +1,5 @@
 //! MUTANT: every stage ignores a failed send and carries on, so after the receiver is dropped the threads keep pulling and computing forever.
+//! CATEGORY: ignored_cancellation
 
 use crossbeam_channel::bounded;
 use std::collections::BTreeMap;

@@ -1,4 +1,5 @@
 //! MUTANT: the collector thread makes the results channel and starts the workers but keeps its own Sender, so its loop never ends and the consumer's receiver never disconnects after the last result.
+//! CATEGORY: leaked_thread
 
 use crossbeam_channel::bounded;
 use std::collections::BTreeMap;

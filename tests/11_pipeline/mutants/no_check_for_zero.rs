@@ -1,4 +1,5 @@
 //! MUTANT: workers = 0 and capacity = 0 are accepted without a panic (a pipeline that can never deliver, or a rendezvous channel).
+//! CATEGORY: wrong_result
 
 use crossbeam_channel::bounded;
 use std::collections::BTreeMap;

@@ -1,4 +1,5 @@
 //! MUTANT: a single worker thread whatever `workers` says (it keeps the order for free), so f never runs on two items at once.
+//! CATEGORY: not_concurrent
 
 use crossbeam_channel::bounded;
 use std::thread;

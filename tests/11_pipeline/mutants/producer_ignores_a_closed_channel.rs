@@ -1,4 +1,5 @@
 //! MUTANT: the producer ignores that its send failed and keeps pulling the input, so on an endless input it never stops after the receiver is dropped.
+//! CATEGORY: ignored_cancellation
 
 use crossbeam_channel::bounded;
 use std::collections::BTreeMap;

@@ -1,4 +1,5 @@
 //! MUTANT: workers send their results straight to the consumer's channel, so results come out in the order the workers finish them, not in input order.
+//! CATEGORY: order
 
 use crossbeam_channel::bounded;
 use std::sync::Arc;

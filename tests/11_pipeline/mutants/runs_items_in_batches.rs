@@ -1,4 +1,5 @@
 //! MUTANT: the items are taken in batches of `workers`, and a batch's results go out only once the whole batch has been pulled and computed, so a result waits for later input.
+//! CATEGORY: wrong_result
 
 use crossbeam_channel::bounded;
 use std::thread;

@@ -1,4 +1,5 @@
 //! MUTANT: every channel is unbounded, so nothing holds the producer back and it pulls the whole input while the consumer reads nothing.
+//! CATEGORY: too_concurrent
 
 use crossbeam_channel::unbounded;
 use std::collections::BTreeMap;

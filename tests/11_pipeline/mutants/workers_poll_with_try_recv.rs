@@ -1,4 +1,5 @@
 //! MUTANT: workers poll their queue with try_recv and yield_now in a loop, burning CPU while they wait for input.
+//! CATEGORY: busy_wait
 
 use crossbeam_channel::{TryRecvError, bounded};
 use std::collections::BTreeMap;

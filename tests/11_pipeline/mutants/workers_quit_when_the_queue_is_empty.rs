@@ -1,4 +1,5 @@
 //! MUTANT: workers take items with try_recv and leave as soon as the queue is momentarily empty, so a slow input is cut short.
+//! CATEGORY: check_then_act
 
 use crossbeam_channel::bounded;
 use std::collections::BTreeMap;

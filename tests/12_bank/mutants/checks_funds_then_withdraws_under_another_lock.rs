@@ -1,4 +1,5 @@
 //! MUTANT: transfer checks the balance through balance() and then locks again to withdraw, so two racing transfers can both spend the last of the money.
+//! CATEGORY: check_then_act
 
 use std::sync::{Mutex, MutexGuard};
 

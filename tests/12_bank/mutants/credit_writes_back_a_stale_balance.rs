@@ -1,4 +1,5 @@
 //! MUTANT: transfer never holds two locks: it reads the destination balance under one lock and writes balance + amount under another, losing credits made in between.
+//! CATEGORY: lost_update
 
 use std::sync::{Mutex, MutexGuard};
 

@@ -1,4 +1,5 @@
 //! MUTANT: transfer credits the destination before it checks the funds, and returns InsufficientFunds without taking the credit back, creating money.
+//! CATEGORY: wrong_result
 
 use std::sync::{Mutex, MutexGuard};
 

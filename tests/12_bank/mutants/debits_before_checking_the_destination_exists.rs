@@ -1,4 +1,5 @@
 //! MUTANT: transfer debits `from` and only then finds that `to` does not exist, returning NoSuchAccount with the money gone.
+//! CATEGORY: wrong_result
 
 use std::sync::{Mutex, MutexGuard};
 

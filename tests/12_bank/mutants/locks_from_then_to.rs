@@ -1,4 +1,5 @@
 //! MUTANT: transfer locks its `from` account and then its `to` account, so two opposite transfers can each hold one lock and wait forever for the other.
+//! CATEGORY: deadlock
 
 use std::sync::{Mutex, MutexGuard};
 

@@ -1,4 +1,5 @@
 //! MUTANT: transfer never checks from == to, so a transfer to the same account locks that account's Mutex twice and waits for itself forever.
+//! CATEGORY: deadlock
 
 use std::sync::{Mutex, MutexGuard};
 

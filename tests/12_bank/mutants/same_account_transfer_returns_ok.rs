@@ -1,4 +1,5 @@
 //! MUTANT: a transfer from an account to itself is treated as a harmless no-op and returns Ok instead of Err(SameAccount).
+//! CATEGORY: wrong_result
 
 use std::sync::{Mutex, MutexGuard};
 

@@ -1,4 +1,5 @@
 //! MUTANT: total takes every lock from the last account down to the first, the opposite order to transfer, so a total and a transfer can deadlock.
+//! CATEGORY: deadlock
 
 use std::sync::{Mutex, MutexGuard};
 

@@ -1,4 +1,5 @@
 //! MUTANT: total adds the balances up locking one account at a time, so it can see a transfer half-way and return a sum that never existed.
+//! CATEGORY: lost_update
 
 use std::sync::{Mutex, MutexGuard};
 

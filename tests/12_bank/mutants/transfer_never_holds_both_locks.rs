@@ -1,4 +1,5 @@
 //! MUTANT: transfer debits under the from lock and credits under the to lock, never holding both, so for a moment the money is in no account and total() can miss it.
+//! CATEGORY: lost_update
 
 use std::sync::{Mutex, MutexGuard};
 

@@ -1,4 +1,5 @@
 //! MUTANT: Lowers letters with to_ascii_lowercase, so 'Ä' and 'Ж' keep their capital and count apart from 'ä' and 'ж'.
+//! CATEGORY: wrong_result
 
 use std::collections::HashMap;
 

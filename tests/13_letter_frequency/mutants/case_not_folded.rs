@@ -1,4 +1,5 @@
 //! MUTANT: Counts each letter as it is written, so 'A' and 'a' are two different letters.
+//! CATEGORY: wrong_result
 
 use std::collections::HashMap;
 

@@ -1,4 +1,5 @@
 //! MUTANT: Counts every char that is not whitespace, so digits and punctuation count as letters.
+//! CATEGORY: wrong_result
 
 use std::collections::HashMap;
 

@@ -1,4 +1,5 @@
 //! MUTANT: Keeps only the first char of to_lowercase(), so the combining dot of 'İ' is lost.
+//! CATEGORY: wrong_result
 
 use std::collections::HashMap;
 

@@ -1,4 +1,5 @@
 //! MUTANT: Asks chunks() for parts of len / worker_count texts, which is 0 when there are more workers than texts, and chunks(0) panics.
+//! CATEGORY: panic
 
 use std::collections::HashMap;
 

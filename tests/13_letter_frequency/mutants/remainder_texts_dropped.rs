@@ -1,4 +1,5 @@
 //! MUTANT: Splits the texts into worker_count parts of len / worker_count each, so the texts left over when they do not divide evenly are never counted.
+//! CATEGORY: wrong_result
 
 use std::collections::HashMap;
 

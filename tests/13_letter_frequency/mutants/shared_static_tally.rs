@@ -1,4 +1,5 @@
 //! MUTANT: Counts into one static map shared by every call, cleared at the start of each, so calls running at the same time mix their counts.
+//! CATEGORY: lost_update
 
 use std::collections::HashMap;
 use std::sync::Mutex;
