@@ -46,6 +46,11 @@ pub struct Args {
     /// exercise, and leaves the learner's recorded progress alone.
     #[arg(long, value_name = "PATH")]
     pub source: Option<PathBuf>,
+    /// Run only this hidden test (repeat for more), for example to replay a
+    /// failed property test's cases. Needs exactly one exercise; the run
+    /// does not count towards the exercise's progress.
+    #[arg(long = "test", value_name = "NAME")]
+    pub tests: Vec<String>,
 }
 
 /// Sources to judge for one exercise.
@@ -60,6 +65,9 @@ pub enum Sources {
 pub fn run(course: &Course, args: Args) -> Result<i32> {
     if args.source.is_some() && args.exercises.len() != 1 {
         return Err(crate::exit::Usage("--source needs exactly one exercise named".into()).into());
+    }
+    if !args.tests.is_empty() && args.exercises.len() != 1 {
+        return Err(crate::exit::Usage("--test needs exactly one exercise named".into()).into());
     }
     let jobs = args.jobs.unwrap_or_else(crate::runner::default_jobs);
     let mut reporter: Box<dyn Reporter> = match args.format {
@@ -91,9 +99,9 @@ pub fn run(course: &Course, args: Args) -> Result<i32> {
         // Taken before the build: the verdict belongs to the sources as they
         // were judged, not to an edit saved while the tests ran.
         let judged = fingerprint(course, ex);
-        let outcome = check_exercise(course, ex, &sources, jobs, spinner_allowed, reporter.as_mut())?;
+        let outcome = check_exercise(course, ex, &sources, &args.tests, jobs, spinner_allowed, reporter.as_mut())?;
         checked += 1;
-        if matches!(sources, Sources::Learner) {
+        if matches!(sources, Sources::Learner) && args.tests.is_empty() {
             progress.record(course, ex, judged, &outcome);
         }
         if outcome.status != ExerciseStatus::Passed {
@@ -108,18 +116,20 @@ pub fn run(course: &Course, args: Args) -> Result<i32> {
     Ok(if all_checked_passed { crate::exit::OK } else { crate::exit::EXERCISE_FAILED })
 }
 
-/// Builds one exercise against `sources` and runs its hidden tests,
-/// reporting each as it ends.
+/// Builds one exercise against `sources` and runs its hidden tests (those
+/// named in `only`, or all when it is empty), reporting each as it ends.
 pub fn check_exercise(
     course: &Course,
     ex: &Exercise,
     sources: &Sources,
+    only: &[String],
     jobs: usize,
     spinner_allowed: bool,
     reporter: &mut dyn Reporter,
 ) -> Result<ExerciseOutcome> {
     reporter.exercise_started(course, ex);
     let (src_dir, variant) = resolve_sources(course, ex, sources)?;
+    let shown = ShownAs::new(course, sources, &src_dir);
     let color = spinner_allowed && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let spinner = Spinner::new(spinner_allowed, &format!("building {} with its hidden tests", ex.name));
     let build = build_hidden_tests(course, ex, &src_dir, &variant, color, &mut |what| spinner.set(what));
@@ -132,7 +142,7 @@ pub fn check_exercise(
                 dir: ex.dir.clone(),
                 status: ExerciseStatus::CompileError,
                 tests: Vec::new(),
-                compiler_output: Some(rendered),
+                compiler_output: Some(shown.text(&rendered)),
                 build_duration: duration,
             };
             reporter.exercise_finished(course, ex, &outcome);
@@ -140,24 +150,42 @@ pub fn check_exercise(
         }
     };
 
-    let names = crate::runner::list_tests(&binary)?;
+    let mut names = crate::runner::list_tests(&binary)?;
     if names.is_empty() {
         bail!("the hidden tests of `{}` declare no test: the course is broken", ex.name);
+    }
+    let rule_names: Vec<String> = ex.rules.keys().map(|name| format!("rule_{name}")).collect();
+    if let Some(unknown) = only.iter().find(|n| !names.contains(n) && !rule_names.contains(n)) {
+        let mut known = names.clone();
+        known.extend(rule_names);
+        return Err(crate::exit::Usage(format!(
+            "`{}` has no hidden test named `{unknown}`; its tests are:\n  {}",
+            ex.name,
+            known.join("\n  ")
+        ))
+        .into());
+    }
+    if !only.is_empty() {
+        names.retain(|n| only.contains(n));
     }
     // Tests end in any order; the reporter hears them in declaration order.
     let ordered = Mutex::new(InOrder { next: 0, pending: vec![None; names.len()], reporter });
     let tests =
         crate::runner::run_tests(course, ex, &binary, &names, jobs, crate::runner::Stop::Never, &|i, outcome| {
             let mut o = ordered.lock().unwrap();
-            o.pending[i] = Some(outcome.clone());
+            o.pending[i] = Some(shown.outcome(outcome));
             while let Some(Some(ready)) = o.pending.get(o.next).cloned() {
                 o.reporter.test_finished(course, ex, &ready);
                 o.next += 1;
             }
         })?;
     let reporter = ordered.into_inner().unwrap().reporter;
-    let mut tests = tests;
-    for rule in crate::rules::check_rules(course, ex, &src_dir) {
+    let mut tests: Vec<TestOutcome> = tests.iter().map(|t| shown.outcome(t)).collect();
+    for rule in crate::rules::check_rules(course, ex, &src_dir)
+        .iter()
+        .filter(|r| only.is_empty() || only.contains(&r.name))
+        .map(|r| shown.outcome(r))
+    {
         reporter.test_finished(course, ex, &rule);
         tests.push(rule);
     }
@@ -182,6 +210,53 @@ struct InOrder<'r> {
     next: usize,
     pending: Vec<Option<TestOutcome>>,
     reporter: &'r mut dyn Reporter,
+}
+
+/// How messages name the sources judged. A single file given with
+/// `--source` is built from a copy under `target/threadwork/sources/`; the
+/// copy has the same lines, so messages name the file the author gave.
+struct ShownAs {
+    /// The copy's `lib.rs`, as the runner writes it (absolute, then relative
+    /// to the course root), and the path to show instead.
+    copy: Vec<String>,
+    original: String,
+}
+
+impl ShownAs {
+    fn new(course: &Course, sources: &Sources, src_dir: &Path) -> ShownAs {
+        let original = match sources {
+            Sources::Other(path) if path.is_file() => path.canonicalize().ok(),
+            _ => None,
+        };
+        match original.filter(|_| src_dir.starts_with(course.work_dir())) {
+            Some(original) => {
+                let copy = src_dir.join("lib.rs").to_string_lossy().into_owned();
+                ShownAs {
+                    copy: vec![copy.clone(), course.relativize(&copy)],
+                    original: course.relativize(&original.to_string_lossy()),
+                }
+            }
+            None => ShownAs { copy: Vec::new(), original: String::new() },
+        }
+    }
+
+    fn text(&self, text: &str) -> String {
+        self.copy.iter().fold(text.to_string(), |text, copy| text.replace(copy.as_str(), &self.original))
+    }
+
+    fn outcome(&self, outcome: &TestOutcome) -> TestOutcome {
+        let mut shown = outcome.clone();
+        if self.copy.is_empty() {
+            return shown;
+        }
+        shown.message = self.text(&shown.message);
+        shown.location = shown.location.map(|l| self.text(&l));
+        shown.stderr_tail = self.text(&shown.stderr_tail);
+        for panic in &mut shown.learner_panics {
+            panic.location = self.text(&panic.location);
+        }
+        shown
+    }
 }
 
 /// The folder holding the crate's `lib.rs`, and a name for its build.

@@ -78,9 +78,9 @@ impl Human {
         if test.message.contains("smallest failing input:") {
             let _ = writeln!(
                 self.out,
-                "    {DIM}Replay: its inputs come from a fixed seed, so `cargo xtask check {}` tries exactly these \
-                 cases again.{DIM:#}",
-                ex.name
+                "    {DIM}Replay: its inputs come from a fixed seed, so `cargo xtask check {} --test {}` runs \
+                 exactly these cases again, and only this test.{DIM:#}",
+                ex.name, test.name
             );
         }
         if let Some(name) = &test.category

@@ -315,10 +315,15 @@ pub fn run_one(
     let report = std::fs::read_to_string(&result_path).ok();
     let mut outcome = judge(course, name, &nonce, report.as_deref(), exit, timed_out, timeout, duration, &stderr);
     outcome.output_bytes = stdout.total_bytes() + stderr.total_bytes();
+    // A test's words may quote a place by its full path (an assertion's
+    // location inside a property's reason): the learner reads it from the root.
+    outcome.message = course.relativize(&outcome.message);
     if outcome.status != TestStatus::Passed
         && let Ok(stacks) = std::fs::read_to_string(&stacks_path)
+        && let Some(described) =
+            crate::stacks::describe(&stacks, |p| course.relativize(p), |p| is_code_under_test(course, p))
+                .for_message(outcome.status == TestStatus::TimedOut)
     {
-        let described = crate::stacks::describe(&stacks, |p| course.relativize(p), |p| is_code_under_test(course, p));
         outcome.message = format!("{}\n\n{described}", outcome.message.trim_end());
     }
     Ok(Some(outcome))
@@ -513,6 +518,13 @@ fn is_learner_location(course: &Course, location: &str) -> bool {
 /// library or the C library, whatever their paths look like.
 fn is_code_under_test(course: &Course, place: &str) -> bool {
     let rel = course.relativize(place);
+    // A single file judged with `check --source` is built from a copy.
+    let copies = course.work_dir().join("sources");
+    if Path::new(place).starts_with(&copies)
+        || Path::new(&rel).starts_with(course.relativize(&copies.to_string_lossy()))
+    {
+        return true;
+    }
     let learners =
         rel.split("exercises/").skip(1).any(|rest| rest.split_once('/').is_some_and(|(_, r)| r.starts_with("src/")));
     learners || rel.starts_with("solutions/") || (rel.starts_with("tests/") && rel.contains("/mutants/"))

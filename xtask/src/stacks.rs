@@ -128,9 +128,13 @@ pub fn parse(text: &str) -> Vec<Thread> {
 /// that was in the code under test, what it was blocked in, and the lines
 /// of that code it was called from. `in_code_under_test` tells those lines
 /// (already made relative to the course root by `relativize`).
-pub fn describe(text: &str, relativize: impl Fn(&str) -> String, in_code_under_test: impl Fn(&str) -> bool) -> String {
+pub fn describe(
+    text: &str,
+    relativize: impl Fn(&str) -> String,
+    in_code_under_test: impl Fn(&str) -> bool,
+) -> Described {
     if let Some(why) = text.strip_prefix(UNAVAILABLE) {
-        return format!("(The threads' stacks could not be taken: {}.)", why.trim());
+        return Described::Text(format!("(The threads' stacks could not be taken: {}.)", why.trim()));
     }
     let threads = parse(text);
     let mut lines = Vec::new();
@@ -155,18 +159,45 @@ pub fn describe(text: &str, relativize: impl Fn(&str) -> String, in_code_under_t
         }
     }
     if lines.is_empty() {
-        return format!(
-            "(The stacks of its {} threads show none in your code: it had already returned, or gdb could not \
-             read them.)",
-            threads.len()
-        );
+        return Described::NoneInCodeUnderTest { threads: threads.len() };
     }
     let mut out = String::from("Where each thread of your code was:\n");
     out.push_str(&lines.join("\n"));
     if others > 0 {
-        out.push_str(&format!("\n  (and {others} more threads, in the test's own code or already finished)"));
+        let threads = if others == 1 { "thread" } else { "threads" };
+        out.push_str(&format!("\n  (and {others} more {threads}, in the test's own code or already finished)"));
     }
-    out
+    Described::Text(out)
+}
+
+/// What a capture says about the code under test.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Described {
+    /// Where its threads were, or why the stacks could not be taken.
+    Text(String),
+    /// No thread was in the code under test: it had returned by then, or
+    /// gdb could not read the frames.
+    NoneInCodeUnderTest { threads: usize },
+}
+
+impl Described {
+    /// The words to add to a failure's message: always for a timeout (the
+    /// learner should know the capture was tried), and otherwise only when
+    /// they point at the learner's code.
+    pub fn for_message(self, timed_out: bool) -> Option<String> {
+        match self {
+            Described::Text(text) => Some(text),
+            Described::NoneInCodeUnderTest { threads } if timed_out => {
+                let threads =
+                    if threads == 1 { "its one thread".to_string() } else { format!("its {threads} threads") };
+                Some(format!(
+                    "(The stacks of {threads} show none in your code: it had already returned, or gdb could not \
+                     read them.)"
+                ))
+            }
+            Described::NoneInCodeUnderTest { .. } => None,
+        }
+    }
 }
 
 /// What the frames below the learner's innermost one were doing, in words.
@@ -266,19 +297,27 @@ Thread 1 (Thread 0x7f0 (LWP 100) "hidden"):
     fn a_deadlock_reads_as_each_thread_blocked_in_lock_at_the_learners_line() {
         let text = describe(TWO_DEADLOCKED, relativize, |p| p.starts_with("exercises/"));
         assert_eq!(
-            text,
+            text.for_message(false).unwrap(),
             "Where each thread of your code was:\n\
              \x20 thread 3 \"hidden\": blocked in Mutex::lock at exercises/12_bank/src/lib.rs:58\n\
              \x20 thread 2 \"hidden\": blocked in Mutex::lock at exercises/12_bank/src/lib.rs:58\n\
              \x20     called from exercises/12_bank/src/lib.rs:90 (pay)\n\
-             \x20 (and 1 more threads, in the test's own code or already finished)"
+             \x20 (and 1 more thread, in the test's own code or already finished)"
         );
     }
 
     #[test]
     fn no_stacks_says_why() {
         let text = describe("unavailable: gdb is not installed\n", relativize, |_| true);
-        assert_eq!(text, "(The threads' stacks could not be taken: gdb is not installed.)");
+        assert_eq!(text.for_message(false).unwrap(), "(The threads' stacks could not be taken: gdb is not installed.)");
+    }
+
+    #[test]
+    fn stacks_outside_the_learners_code_are_mentioned_only_for_a_timeout() {
+        let none = || describe(TWO_DEADLOCKED, relativize, |_| false);
+        assert_eq!(none(), Described::NoneInCodeUnderTest { threads: 3 });
+        assert_eq!(none().for_message(false), None, "a failure the test explained needs no note");
+        assert!(none().for_message(true).unwrap().starts_with("(The stacks of its 3 threads show none in your code"));
     }
 
     #[test]

@@ -330,3 +330,23 @@ fn help_lists_every_task_and_a_bare_call_shows_it() {
     }
     course.xtask().assert().code(2).stderr(predicate::str::contains("check"));
 }
+
+/// `--test` runs only the tests it names, and an unknown name is a usage
+/// error that lists the exercise's tests.
+#[test]
+fn test_option_runs_only_the_named_tests() {
+    let course = FixtureCourse::new();
+    let output = course.xtask().args(["check", "mixed", "--format", "json", "--test", "passes"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let lines = json_lines(&output.stdout);
+    let tests: Vec<&str> = lines.iter().filter(|l| l["type"] == "test").map(|l| l["name"].as_str().unwrap()).collect();
+    assert_eq!(tests, ["passes"]);
+
+    let output = course.xtask().args(["check", "mixed", "--test", "no_such_test"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("has no hidden test named `no_such_test`") && stderr.contains("  passes\n"), "{stderr}");
+
+    let output = course.xtask().args(["check", "--test", "passes"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2), "--test needs one exercise: {output:?}");
+}

@@ -129,6 +129,7 @@ fn payload_message(payload: &(dyn std::any::Any + Send)) -> String {
 fn run_body(test: &HiddenTest) -> Result<(), PanicRecord> {
     LAST_PANIC.with(|p| *p.borrow_mut() = None);
     crate::category::forget();
+    crate::probe::forget_calls_left_running();
     match panic::catch_unwind(AssertUnwindSafe(test.run)) {
         Ok(()) => Ok(()),
         Err(payload) => Err(LAST_PANIC.with(|p| p.borrow_mut().take()).unwrap_or_else(|| PanicRecord {
@@ -195,9 +196,12 @@ fn run_one(test: &HiddenTest) -> ! {
     let outcome = run_body(test);
     // A failure that leaves threads stuck is explained best by where they
     // are stuck: ask the supervisor for every thread's stack while they are.
+    // So is one where a call into the learner's code never came back.
+    let threads_left_behind = crate::category::declared().is_some_and(|c| c.leaves_threads_behind())
+        || crate::probe::a_call_was_left_running();
     if outcome.is_err()
-        && let (Some(socket), Some(category)) = (stacks, crate::category::declared())
-        && category.leaves_threads_behind()
+        && threads_left_behind
+        && let Some(socket) = stacks
     {
         ask_for_stacks(socket);
     }

@@ -18,7 +18,7 @@
 //! * everything that could hang runs [`within`] a deadline, so a broken
 //!   implementation fails with an explanation instead of a timeout.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -213,6 +213,20 @@ pub fn eventually(timeout: Duration, mut condition: impl FnMut() -> bool) -> boo
     }
 }
 
+static CALL_LEFT_RUNNING: AtomicBool = AtomicBool::new(false);
+
+/// Whether a [`within`] call gave up on its function during this test: the
+/// learner's code is still running somewhere, and the harness shows where
+/// when the test fails.
+pub fn a_call_was_left_running() -> bool {
+    CALL_LEFT_RUNNING.load(Ordering::SeqCst)
+}
+
+/// Forgets calls left running (between tests run in one process).
+pub(crate) fn forget_calls_left_running() {
+    CALL_LEFT_RUNNING.store(false, Ordering::SeqCst);
+}
+
 /// Runs `f` on a new thread (named `within`) and waits up to `timeout` for
 /// it. `Some(result)` if it finished; `None` if it is still running at the
 /// deadline (it is left behind, blocked: the test is about to fail anyway).
@@ -237,7 +251,10 @@ pub fn within<T: Send + 'static>(timeout: Duration, f: impl FnOnce() -> T + Send
             let _ = handle.join();
             std::panic::resume_unwind(panic)
         }
-        Err(_) => None,
+        Err(_) => {
+            CALL_LEFT_RUNNING.store(true, Ordering::SeqCst);
+            None
+        }
     }
 }
 
