@@ -494,17 +494,29 @@ fn probe_cgroup() -> Result<PathBuf, String> {
     {
         return Err(format!("cannot create {}: {e}", parent.display()));
     }
-    // Cgroups left by runners that were killed: empty ones go.
-    if let Ok(entries) = std::fs::read_dir(&parent) {
-        for entry in entries.flatten() {
-            let _ = std::fs::remove_dir(entry.path());
-        }
-    }
+    sweep_stale_cgroups(&parent, |pid| Path::new("/proc").join(pid.to_string()).exists());
     let probe = parent.join(format!("probe-{}", std::process::id()));
     let made = std::fs::create_dir(&probe).and_then(|()| std::fs::write(probe.join("pids.max"), "1"));
     let _ = std::fs::remove_dir(&probe);
     made.map_err(|e| format!("cannot make a cgroup under {}: {e}", parent.display()))?;
     Ok(parent)
+}
+
+/// Removes the empty cgroups that supervisors which are gone left behind
+/// (killed before they could clean up). A cgroup is named after the
+/// supervisor that made it (`<pid>-<n>`, `probe-<pid>`), and one whose
+/// supervisor still runs is never touched: it is empty from its creation
+/// until the test joins it, and removing it then made the test's start fail
+/// (a passing test graded as crashed when many ran at once).
+fn sweep_stale_cgroups(parent: &Path, is_alive: impl Fn(u32) -> bool) {
+    let Ok(entries) = std::fs::read_dir(parent) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let owner = name.strip_prefix("probe-").unwrap_or(&name).split('-').next().and_then(|pid| pid.parse().ok());
+        if owner.is_some_and(|pid| !is_alive(pid)) {
+            let _ = std::fs::remove_dir(entry.path());
+        }
+    }
 }
 
 /// How many processes and threads `uid` runs now.
@@ -540,5 +552,22 @@ mod tests {
         assert_eq!(names.len(), layers.len(), "a layer named twice");
         assert_eq!(sandbox.report().len(), layers.len());
         assert!(layers.iter().all(|l| !l.note.is_empty()));
+    }
+
+    /// Another supervisor's cgroup is empty until its test joins it: the
+    /// sweep must leave it alone, and take only what dead supervisors left.
+    #[test]
+    fn the_sweep_takes_only_cgroups_of_supervisors_that_are_gone() {
+        let parent = tempfile::tempdir().unwrap();
+        for name in ["100-0", "100-1", "probe-100", "200-0", "probe-200", "not-a-pid"] {
+            std::fs::create_dir(parent.path().join(name)).unwrap();
+        }
+        sweep_stale_cgroups(parent.path(), |pid| pid == 100);
+        let mut left: Vec<String> = std::fs::read_dir(parent.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(left, ["100-0", "100-1", "not-a-pid", "probe-100"]);
     }
 }
