@@ -155,9 +155,22 @@ pub fn check_exercise(
         bail!("the hidden tests of `{}` declare no test: the course is broken", ex.name);
     }
     let rule_names: Vec<String> = ex.rules.keys().map(|name| format!("rule_{name}")).collect();
-    if let Some(unknown) = only.iter().find(|n| !names.contains(n) && !rule_names.contains(n)) {
+    // The exploration tier is built only when its tests will run: all of
+    // them, or one that --test names.
+    let wants_exploration = |names: &[String]| only.is_empty() || only.iter().any(|n| names.contains(n));
+    let mut exploration = None;
+    let unknown_here = |n: &&String| !names.contains(n) && !rule_names.contains(n);
+    if only.is_empty() || only.iter().any(|n| unknown_here(&n)) {
+        exploration = build_exploration_tier(course, ex, &src_dir, &variant, color)?;
+    }
+    let explored_names: Vec<String> = match &exploration {
+        Some(Ok((_, names))) => names.clone(),
+        _ => Vec::new(),
+    };
+    if let Some(unknown) = only.iter().find(|n| unknown_here(n) && !explored_names.contains(n)) {
         let mut known = names.clone();
         known.extend(rule_names);
+        known.extend(explored_names);
         return Err(crate::exit::Usage(format!(
             "`{}` has no hidden test named `{unknown}`; its tests are:\n  {}",
             ex.name,
@@ -168,19 +181,7 @@ pub fn check_exercise(
     if !only.is_empty() {
         names.retain(|n| only.contains(n));
     }
-    // Tests end in any order; the reporter hears them in declaration order.
-    let ordered = Mutex::new(InOrder { next: 0, pending: vec![None; names.len()], reporter });
-    let tests =
-        crate::runner::run_tests(course, ex, &binary, &names, jobs, crate::runner::Stop::Never, &|i, outcome| {
-            let mut o = ordered.lock().unwrap();
-            o.pending[i] = Some(shown.outcome(outcome));
-            while let Some(Some(ready)) = o.pending.get(o.next).cloned() {
-                o.reporter.test_finished(course, ex, &ready);
-                o.next += 1;
-            }
-        })?;
-    let reporter = ordered.into_inner().unwrap().reporter;
-    let mut tests: Vec<TestOutcome> = tests.iter().map(|t| shown.outcome(t)).collect();
+    let mut tests = run_in_order(course, ex, &binary, &names, jobs, &shown, reporter)?;
     for rule in crate::rules::check_rules(course, ex, &src_dir)
         .iter()
         .filter(|r| only.is_empty() || only.contains(&r.name))
@@ -188,6 +189,16 @@ pub fn check_exercise(
     {
         reporter.test_finished(course, ex, &rule);
         tests.push(rule);
+    }
+    match exploration {
+        Some(Ok((binary, mut names))) if wants_exploration(&names) => {
+            if !only.is_empty() {
+                names.retain(|n| only.contains(n));
+            }
+            tests.extend(run_in_order(course, ex, &binary, &names, jobs, &shown, reporter)?);
+        }
+        Some(Err(why)) => reporter.note(course, ex, &why),
+        _ => {}
     }
     let status = if tests.iter().all(|t| t.status == crate::outcome::TestStatus::Passed) {
         ExerciseStatus::Passed
@@ -204,6 +215,63 @@ pub fn check_exercise(
     };
     reporter.exercise_finished(course, ex, &outcome);
     Ok(outcome)
+}
+
+/// Runs `names` from `binary`, telling the reporter of each in declaration
+/// order (they end in any order).
+fn run_in_order(
+    course: &Course,
+    ex: &Exercise,
+    binary: &Path,
+    names: &[String],
+    jobs: usize,
+    shown: &ShownAs,
+    reporter: &mut dyn Reporter,
+) -> Result<Vec<TestOutcome>> {
+    let ordered = Mutex::new(InOrder { next: 0, pending: vec![None; names.len()], reporter });
+    let tests =
+        crate::runner::run_tests(course, ex, binary, names, jobs, crate::runner::Stop::Never, &|i, outcome| {
+            let mut o = ordered.lock().unwrap();
+            o.pending[i] = Some(shown.outcome(outcome));
+            while let Some(Some(ready)) = o.pending.get(o.next).cloned() {
+                o.reporter.test_finished(course, ex, &ready);
+                o.next += 1;
+            }
+        })?;
+    Ok(tests.iter().map(|t| shown.outcome(t)).collect())
+}
+
+/// The exploration tier's test binary and its tests, or why it cannot run.
+type Exploration = std::result::Result<(PathBuf, Vec<String>), String>;
+
+/// The exploration tier's test binary and its tests, if the exercise has
+/// the tier: `Err` with a note when the sources cannot be rebuilt on
+/// shuttle (the ordinary tests still judge them; this tier then says
+/// nothing, so a correct answer is never failed by it).
+fn build_exploration_tier(
+    course: &Course,
+    ex: &Exercise,
+    src_dir: &Path,
+    variant: &str,
+    color: bool,
+) -> Result<Option<Exploration>> {
+    if crate::explore::tests_file(course, ex).is_none() {
+        return Ok(None);
+    }
+    let spinner = Spinner::new(color, &format!("building {} for schedule exploration", ex.name));
+    let build = crate::compile::build_exploration(course, ex, src_dir, variant, false, &mut |what| spinner.set(what));
+    spinner.finish();
+    Ok(Some(match build? {
+        Build::Built { test_binary, .. } => {
+            let names = crate::runner::list_tests(&test_binary)?;
+            Ok((test_binary, names))
+        }
+        Build::CompileError { .. } => Err(format!(
+            "schedule exploration skipped: {} does not build on shuttle's threads and locks (it uses \
+             something of std::sync or std::thread that shuttle does not model); the other tests judge it",
+            ex.name
+        )),
+    }))
 }
 
 struct InOrder<'r> {

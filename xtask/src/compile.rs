@@ -70,6 +70,60 @@ pub fn build_tests_from(
     time_limit: Option<Duration>,
     progress: &mut dyn FnMut(&str),
 ) -> Result<Build> {
+    build_tier(course, ex, src_dir, tests_dir, variant, Tier::Ordinary, color, time_limit, progress)
+}
+
+/// Which hidden tests a build is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tier {
+    /// `tests/NN/main.rs` against the sources as they are.
+    Ordinary,
+    /// `tests/NN/explore.rs` against the sources rewritten onto shuttle
+    /// (`explore.rs`), with shuttle and the test kit's `explore` feature.
+    Explore,
+}
+
+/// Builds the schedule-exploration tests of `ex` (which must have
+/// `tests/NN/explore.rs`) against the sources in `src_dir`, rewritten for
+/// exploration. A compile error here means the code cannot be explored.
+pub fn build_exploration(
+    course: &Course,
+    ex: &Exercise,
+    src_dir: &Path,
+    variant: &str,
+    color: bool,
+    progress: &mut dyn FnMut(&str),
+) -> Result<Build> {
+    if let Some(refusal) = crate::reach::refusal(src_dir) {
+        return Ok(Build::CompileError { rendered: refusal, duration: Duration::ZERO });
+    }
+    let variant = format!("{variant}-explore");
+    let rewritten = crate::explore::prepare_sources(course, ex, src_dir, &variant)?;
+    build_tier(
+        course,
+        ex,
+        &rewritten,
+        &course.tests_dir(ex),
+        &variant,
+        Tier::Explore,
+        color,
+        Some(course.build_time_limit()),
+        progress,
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn build_tier(
+    course: &Course,
+    ex: &Exercise,
+    src_dir: &Path,
+    tests_dir: &Path,
+    variant: &str,
+    tier: Tier,
+    color: bool,
+    time_limit: Option<Duration>,
+    progress: &mut dyn FnMut(&str),
+) -> Result<Build> {
     let started = Instant::now();
     // Sources that would make rustc read files outside them are never built:
     // it runs as the grader's user, next to the solutions (see reach.rs).
@@ -78,7 +132,7 @@ pub fn build_tests_from(
     }
     let package_dir = course.work_dir().join("packages").join(format!("{}-{variant}", ex.dir));
     std::fs::create_dir_all(&package_dir).with_context(|| format!("cannot create {}", package_dir.display()))?;
-    let manifest = generated_manifest(course, ex, src_dir, tests_dir)?;
+    let manifest = generated_manifest(course, ex, src_dir, tests_dir, tier)?;
     write_if_changed(&package_dir.join("Cargo.toml"), &manifest)?;
     // Start from the course's lock file so every build uses the versions the
     // course was tested with; cargo prunes it to this package's needs.
@@ -257,7 +311,13 @@ fn read_toml(path: &Path) -> Result<Table> {
 }
 
 /// The manifest of the generated package; see the module documentation.
-fn generated_manifest(course: &Course, ex: &Exercise, src_dir: &Path, test_sources: &Path) -> Result<String> {
+fn generated_manifest(
+    course: &Course,
+    ex: &Exercise,
+    src_dir: &Path,
+    test_sources: &Path,
+    tier: Tier,
+) -> Result<String> {
     let root_manifest = read_toml(&course.root.join("Cargo.toml"))?;
     let workspace = root_manifest.get("workspace").and_then(Value::as_table);
     let ws_deps = workspace.and_then(|w| w.get("dependencies")).and_then(Value::as_table).cloned().unwrap_or_default();
@@ -282,21 +342,36 @@ fn generated_manifest(course: &Course, ex: &Exercise, src_dir: &Path, test_sourc
         .and_then(Value::as_str)
         .unwrap_or("main.rs");
 
+    let test_main = if tier == Tier::Explore { "explore.rs" } else { test_main };
+
     let empty = Table::new();
-    let lib_deps = resolve_dependencies(
+    let mut lib_deps = resolve_dependencies(
         exercise_manifest.get("dependencies").and_then(Value::as_table).unwrap_or(&empty),
         &exercise_manifest_dir,
         &ws_deps,
         &course.root,
         &ex.name,
     )?;
-    let test_deps = resolve_dependencies(
+    let mut test_deps = resolve_dependencies(
         tests_manifest.get("dev-dependencies").and_then(Value::as_table).unwrap_or(&empty),
         &tests_dir,
         &ws_deps,
         &course.root,
         &ex.name,
     )?;
+    if tier == Tier::Explore {
+        let mut shuttle = Table::new();
+        shuttle.insert("shuttle".into(), toml::toml! { workspace = true }.into());
+        let shuttle = resolve_dependencies(&shuttle, &course.root, &ws_deps, &course.root, &ex.name)?;
+        lib_deps.extend(shuttle.clone());
+        test_deps.extend(shuttle);
+        if let Some(Value::Table(testkit)) = test_deps.get_mut("testkit") {
+            let features = testkit.entry("features").or_insert_with(|| Value::Array(Vec::new()));
+            if let Value::Array(list) = features {
+                list.push("explore".into());
+            }
+        }
+    }
 
     let mut package = Table::new();
     package.insert("name".into(), ex.name.clone().into());

@@ -9,6 +9,7 @@ mod compile;
 mod course;
 mod doctor;
 mod exit;
+mod explore;
 mod filelock;
 mod grade;
 mod hint;
@@ -17,6 +18,7 @@ mod merge;
 mod outcome;
 mod progress;
 mod reach;
+mod replay;
 mod report;
 mod reset;
 mod rules;
@@ -58,6 +60,9 @@ enum Task {
     Reset(reset::Args),
     /// Re-check the exercise you are editing every time you save.
     Watch(watch::Args),
+    /// Run one schedule-exploration test under the schedule its failure
+    /// printed, to see the same failure again.
+    Replay(replay::Args),
     /// For graders: score many submissions (folders, .zip, .tar.gz) with the
     /// hidden tests and write gradebook, JUnit and Gradescope reports.
     Grade(grade::Args),
@@ -105,6 +110,7 @@ fn main() {
         Task::Hint(args) => hint::run(&course, args),
         Task::Reset(args) => reset::run(&course, args),
         Task::Watch(args) => watch::run(&course, args),
+        Task::Replay(args) => replay::run(&course, args),
         Task::Grade(args) => grade::run(&course, args),
         Task::Verify(args) => verify::run(&course, args),
         Task::Selftest(args) => selftest::run(&course, args),

@@ -27,6 +27,11 @@ pub trait Reporter: Send {
     fn test_finished(&mut self, course: &Course, ex: &Exercise, test: &TestOutcome);
     fn exercise_finished(&mut self, course: &Course, ex: &Exercise, outcome: &ExerciseOutcome);
     fn summary(&mut self, course: &Course, passed: usize, checked: usize, next: Option<&Exercise>);
+    /// Something about the run that is not a test's verdict (a tier that
+    /// could not run). On stderr unless the reporter shows it better.
+    fn note(&mut self, _course: &Course, _ex: &Exercise, text: &str) {
+        eprintln!("{text}");
+    }
 }
 
 const GREEN: Style = AnsiColor::Green.on_default().bold();
@@ -122,6 +127,10 @@ fn indent(text: &str, prefix: &str) -> String {
 }
 
 impl Reporter for Human {
+    fn note(&mut self, _course: &Course, _ex: &Exercise, text: &str) {
+        let _ = writeln!(self.out, "  {DIM}{text}{DIM:#}");
+    }
+
     fn exercise_started(&mut self, course: &Course, ex: &Exercise) {
         self.failures.clear();
         let title = format!("{:02} {}", course.number(ex), ex.name);

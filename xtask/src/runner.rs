@@ -510,6 +510,9 @@ fn is_learner_location(course: &Course, location: &str) -> bool {
         && (!rel.starts_with("tests/") || rel.contains("/mutants/"))
         && !rel.starts_with(crate::grade::suite::SUITE_DIR)
         && !rel.contains("/tests/testkit/")
+        // A library the course depends on (shuttle reporting a deadlock,
+        // crossbeam, rayon) is not the learner's code either.
+        && !rel.contains("/registry/src/")
 }
 
 /// A stack frame's place in the code under test: a learner's sources (a

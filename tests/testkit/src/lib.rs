@@ -37,6 +37,8 @@
 #![warn(missing_docs)]
 
 pub mod category;
+#[cfg(feature = "explore")]
+pub mod explore;
 pub mod harness;
 pub mod probe;
 pub mod property;
