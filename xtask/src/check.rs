@@ -259,7 +259,10 @@ fn build_exploration_tier(
         return Ok(None);
     }
     let spinner = Spinner::new(color, &format!("building {} for schedule exploration", ex.name));
-    let build = crate::compile::build_exploration(course, ex, src_dir, variant, false, &mut |what| spinner.set(what));
+    let build =
+        crate::compile::build_exploration(course, ex, src_dir, &course.tests_dir(ex), variant, false, &mut |what| {
+            spinner.set(what)
+        });
     spinner.finish();
     Ok(Some(match build? {
         Build::Built { test_binary, .. } => {

@@ -83,13 +83,14 @@ pub enum Tier {
     Explore,
 }
 
-/// Builds the schedule-exploration tests of `ex` (which must have
-/// `tests/NN/explore.rs`) against the sources in `src_dir`, rewritten for
+/// Builds the schedule-exploration tests of `ex` (`tests_dir` must hold
+/// `explore.rs`) against the sources in `src_dir`, rewritten for
 /// exploration. A compile error here means the code cannot be explored.
 pub fn build_exploration(
     course: &Course,
     ex: &Exercise,
     src_dir: &Path,
+    tests_dir: &Path,
     variant: &str,
     color: bool,
     progress: &mut dyn FnMut(&str),
@@ -103,7 +104,7 @@ pub fn build_exploration(
         course,
         ex,
         &rewritten,
-        &course.tests_dir(ex),
+        tests_dir,
         &variant,
         Tier::Explore,
         color,

@@ -88,7 +88,7 @@ pub enum Stop {
 }
 
 impl Stop {
-    fn ends_at(self, o: &TestOutcome) -> bool {
+    pub fn ends_at(self, o: &TestOutcome) -> bool {
         match self {
             Stop::Never => false,
             Stop::AtFirstFailure => o.status != TestStatus::Passed,

@@ -44,6 +44,7 @@ pub fn run(course: &Course, args: Args) -> Result<i32> {
         jobs: None,
         // Pass or fail is all selftest needs; `verify` draws the whole kill matrix.
         first_kill: true,
+        mutants: Vec::new(),
     };
     if crate::verify::run(course, verify_args)? == crate::exit::OK {
         passed += 1;

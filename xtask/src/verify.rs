@@ -12,16 +12,18 @@
 //! `{"format_version": 1, "runs", "mutant_runs", "load", "first_kill", "seconds",
 //! "exercises": [{"name", "stub_failed", "solution_runs", "solution_passed_runs",
 //! "solution_passed_all", "solution_failures": [{"test", "runs", "message"}],
-//! "cpu_seconds", "seconds", "mutants": [{"name", "mistake", "category", "runs",
+//! "cpu_seconds", "explore_cpu_seconds", "seconds", "mutants": [{"name", "mistake", "category", "runs",
 //! "killed_runs", "named_runs", "killed_by": ["<test>", ...], "killed_as":
-//! ["<category>", ...], "seconds"}]}]}`,
+//! ["<category>", ...], "explored_named_runs", "seconds"}]}]}`,
 //! where `cpu_seconds` is the CPU time of one full run of the solution's
 //! hidden tests (the mean over the runs) and `killed_by` lists every test that
 //! failed on the mutant in at least one run (with `--first-kill`, only the
 //! tests that failed before the run was ended: each mutant's run ends at its
 //! first failure of its own category). `named_runs` counts the runs with a
 //! failure of the mutant's category, and `killed_as` lists every category
-//! its failures had. `seconds` are wall times.
+//! its failures had; `explored_named_runs` counts the runs in which only the
+//! schedule-exploration tier (`tests/NN/explore.rs`) failed it that way.
+//! `seconds` are wall times.
 //! `--mutant-runs 0` leaves `mutants` empty. Every problem (a stub that
 //! passes, a flaky solution, a surviving mutant, a mutant killed as another
 //! mistake than its own) is also said in one line,
@@ -65,6 +67,9 @@ pub struct Args {
     /// kill matrix then shows only the tests that failed first (CI uses it).
     #[arg(long)]
     pub first_kill: bool,
+    /// Run only these mutants (file names without `.rs`; repeat for more).
+    #[arg(long = "mutant", value_name = "NAME")]
+    pub mutants: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -87,6 +92,8 @@ struct ExerciseReport {
     solution_passed_all: bool,
     solution_failures: Vec<Failure>,
     cpu_seconds: f64,
+    /// The part of `cpu_seconds` spent in the schedule-exploration tier.
+    explore_cpu_seconds: f64,
     /// Wall time for the whole exercise: builds, stub, solution and mutants.
     seconds: f64,
     mutants: Vec<MutantReport>,
@@ -110,6 +117,9 @@ struct MutantReport {
     named_runs: usize,
     killed_by: Vec<String>,
     killed_as: Vec<String>,
+    /// Runs in which only the schedule-exploration tier failed it as its
+    /// category (no ordinary test did).
+    explored_named_runs: usize,
     /// Wall time to build the mutant and run its tests `runs` times.
     seconds: f64,
 }
@@ -135,7 +145,19 @@ pub fn run(course: &Course, args: Args) -> Result<i32> {
         human,
         load: load.as_ref(),
         stop: if args.first_kill { Stop::AtFirstFailure } else { Stop::Never },
+        only_mutants: &args.mutants,
     };
+    for name in &args.mutants {
+        let known = selected.iter().any(|ex| {
+            mutant_files(course, ex)
+                .unwrap_or_default()
+                .iter()
+                .any(|p| p.file_stem().is_some_and(|s| s.to_string_lossy() == *name))
+        });
+        if !known {
+            return Err(crate::exit::Usage(format!("no exercise verified here has a mutant named `{name}`")).into());
+        }
+    }
 
     let mut report = Report {
         format_version: 1,
@@ -225,6 +247,8 @@ struct Plan<'l> {
     load: Option<&'l LoadGenerator>,
     /// For the stub and the mutants; the solution always runs every test.
     stop: Stop,
+    /// Mutants to run (all when empty).
+    only_mutants: &'l [String],
 }
 
 fn verify_exercise(course: &Course, ex: &Exercise, plan: &Plan) -> Result<ExerciseReport> {
@@ -243,9 +267,15 @@ fn verify_exercise(course: &Course, ex: &Exercise, plan: &Plan) -> Result<Exerci
     let solution = run_variant(course, ex, &Sources::Other(course.solution_dir(ex)), runs, plan, Stop::Never, None)?;
     let solution_passed_runs = runs - solution.failed_runs();
     let cpu_seconds = solution.cpu.as_secs_f64() / runs as f64;
+    let explore_cpu_seconds = solution.explored_cpu.as_secs_f64() / runs as f64;
     if human {
+        let explored = if crate::explore::tests_file(course, ex).is_some() {
+            format!(", schedule exploration {explore_cpu_seconds:.2} of them")
+        } else {
+            String::new()
+        };
         println!(
-            "  solution    passed {solution_passed_runs}/{runs} runs; its hidden tests cost {cpu_seconds:.2} CPU-s a run \
+            "  solution    passed {solution_passed_runs}/{runs} runs; its hidden tests cost {cpu_seconds:.2} CPU-s a run{explored} \
              ({:.1} s wall for {runs})",
             solution.seconds
         );
@@ -258,7 +288,11 @@ fn verify_exercise(course: &Course, ex: &Exercise, plan: &Plan) -> Result<Exerci
     if mutant_runs == 0 && human {
         println!("  mutants     not run (--mutant-runs 0)");
     }
-    let mutant_paths = if mutant_runs > 0 { mutant_files(course, ex)? } else { Vec::new() };
+    let mut mutant_paths = if mutant_runs > 0 { mutant_files(course, ex)? } else { Vec::new() };
+    if !plan.only_mutants.is_empty() {
+        mutant_paths
+            .retain(|p| p.file_stem().is_some_and(|s| plan.only_mutants.iter().any(|m| std::ffi::OsStr::new(m) == s)));
+    }
     for path in mutant_paths {
         let name = path.file_stem().unwrap_or_default().to_string_lossy().into_owned();
         let mistake = mutant_mistake(&path)?;
@@ -277,9 +311,13 @@ fn verify_exercise(course: &Course, ex: &Exercise, plan: &Plan) -> Result<Exerci
                 (true, true) => "killed",
                 (true, false) => "killed AS ANOTHER MISTAKE",
             };
+            let explored = match result.explored_named_runs {
+                0 => String::new(),
+                n => format!(" [schedule exploration alone: {n}/{mutant_runs}]"),
+            };
             println!(
                 "  mutant      {name}: {verdict} {killed_runs}/{mutant_runs} as {category} {}/{mutant_runs}, by {} \
-                 ({}) ({:.1} s)",
+                 ({}){explored} ({:.1} s)",
                 result.named_runs,
                 killed_by.join(", "),
                 killed_as.join(", "),
@@ -295,6 +333,7 @@ fn verify_exercise(course: &Course, ex: &Exercise, plan: &Plan) -> Result<Exerci
             named_runs: result.named_runs,
             killed_by,
             killed_as,
+            explored_named_runs: result.explored_named_runs,
             seconds: result.seconds,
         });
     }
@@ -313,6 +352,7 @@ fn verify_exercise(course: &Course, ex: &Exercise, plan: &Plan) -> Result<Exerci
             .map(|(test, (runs, message))| Failure { test, runs, message })
             .collect(),
         cpu_seconds,
+        explore_cpu_seconds,
         seconds: started.elapsed().as_secs_f64(),
         mutants,
     })
@@ -321,6 +361,11 @@ fn verify_exercise(course: &Course, ex: &Exercise, plan: &Plan) -> Result<Exerci
 /// What N runs of one variant's hidden tests gave.
 struct VariantRuns {
     test_names: Vec<String>,
+    /// CPU time of the schedule-exploration tier's test processes, over all runs.
+    explored_cpu: Duration,
+    /// Runs whose failure of the expected category came from that tier
+    /// alone (no ordinary test failed that way in the run).
+    explored_named_runs: usize,
     /// Per run: did any test fail?
     run_failed: Vec<bool>,
     /// Per failing test: in how many runs it failed, and its first message.
@@ -368,10 +413,47 @@ fn run_variant(
         }
     };
     let hidden = crate::runner::list_tests(&binary)?;
+    // The schedule-exploration tier, where the exercise has one.
+    let exploration = match crate::explore::tests_file(course, ex) {
+        None => None,
+        Some(_) => {
+            let paused = plan.load.map(LoadGenerator::pause);
+            let build = crate::compile::build_exploration(
+                course,
+                ex,
+                &src_dir,
+                &course.tests_dir(ex),
+                &variant,
+                false,
+                &mut |_| {},
+            )?;
+            drop(paused);
+            match build {
+                Build::Built { test_binary, .. } => {
+                    let names = crate::runner::list_tests(&test_binary)?;
+                    Some((test_binary, names))
+                }
+                // The course's own solution must be explorable; a mutant
+                // that is not is judged by the ordinary tests alone.
+                Build::CompileError { rendered, .. } if variant == "solution" => {
+                    bail!("the solution of {} does not build for schedule exploration:\n{rendered}", ex.name)
+                }
+                Build::CompileError { .. } => None,
+            }
+        }
+    };
+    let explored_names: Vec<String> = exploration.as_ref().map(|(_, names)| names.clone()).unwrap_or_default();
     // Rules read only the sources, so one check serves every run.
     let rules = crate::rules::check_rules(course, ex, &src_dir);
     let mut result = VariantRuns {
-        test_names: hidden.iter().cloned().chain(rules.iter().map(|r| r.name.clone())).collect(),
+        explored_cpu: Duration::ZERO,
+        explored_named_runs: 0,
+        test_names: hidden
+            .iter()
+            .cloned()
+            .chain(rules.iter().map(|r| r.name.clone()))
+            .chain(explored_names.iter().cloned())
+            .collect(),
         run_failed: Vec::new(),
         failures: BTreeMap::new(),
         categories: Default::default(),
@@ -384,20 +466,30 @@ fn run_variant(
         let mut outcomes: Vec<TestOutcome> =
             crate::runner::run_tests(course, ex, &binary, &hidden, plan.jobs, stop, &|_, _| {})?;
         outcomes.extend(rules.iter().cloned());
+        if let Some((explore_binary, names)) = &exploration
+            && !outcomes.iter().any(|o| stop.ends_at(o))
+        {
+            let explore_cpu_before = children_cpu();
+            outcomes.extend(crate::runner::run_tests(course, ex, explore_binary, names, plan.jobs, stop, &|_, _| {})?);
+            result.explored_cpu += children_cpu().saturating_sub(explore_cpu_before);
+        }
         result.cpu += children_cpu().saturating_sub(cpu_before);
         let mut failed = false;
-        let mut named = false;
+        let (mut named, mut named_by_ordinary) = (false, false);
         for o in outcomes.iter().filter(|o| o.status != TestStatus::Passed) {
             failed = true;
             let entry = result.failures.entry(o.name.clone()).or_insert((0, o.message.clone()));
             entry.0 += 1;
             if let Some(category) = &o.category {
-                named |= expected == Some(category.as_str());
+                let as_expected = expected == Some(category.as_str());
+                named |= as_expected;
+                named_by_ordinary |= as_expected && !explored_names.contains(&o.name);
                 result.categories.insert(category.clone());
             }
         }
         result.run_failed.push(failed);
         result.named_runs += usize::from(named);
+        result.explored_named_runs += usize::from(named && !named_by_ordinary);
     }
     result.seconds = started.elapsed().as_secs_f64();
     Ok(result)

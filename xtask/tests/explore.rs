@@ -5,6 +5,7 @@
 
 mod support;
 
+use std::path::Path;
 use support::{course_root, json_lines, test_line};
 
 const EXPLORED: [&str; 2] = [
@@ -77,4 +78,80 @@ fn replay_refuses_what_is_not_a_schedule() {
     assert_eq!(output.status.code(), Some(2), "{output:?}");
     let output = xtask().args(["replay", "counter", "anything", "00"]).output().unwrap();
     assert_eq!(output.status.code(), Some(2), "counter has no explore.rs: {output:?}");
+}
+
+/// A correct WaitGroup in a style shuttle cannot build: its Condvar has no
+/// `wait_timeout_ms` (deprecated in std, still there).
+fn correct_but_unexplorable() -> String {
+    let solution = std::fs::read_to_string(course_root().join("solutions/02_wait_group/src/lib.rs")).unwrap();
+    let wait = "        let count = self.lock();\n        let _zero = self\n            .zero\n            .wait_while(count, |count| *count > 0)\n            .unwrap_or_else(PoisonError::into_inner);\n";
+    assert!(solution.contains(wait), "the solution's wait() changed; update this test");
+    let by_timeouts = "        let mut count = self.lock();\n        while *count > 0 {\n            #[allow(deprecated)]\n            let (next, _) = self.zero.wait_timeout_ms(count, 1000).unwrap_or_else(PoisonError::into_inner);\n            count = next;\n        }\n";
+    solution.replace(wait, by_timeouts)
+}
+
+fn submission(root: &Path, who: &str, lib: &str) {
+    let src = root.join(who).join("exercises/02_wait_group/src");
+    std::fs::create_dir_all(&src).unwrap();
+    std::fs::write(src.join("lib.rs"), lib).unwrap();
+}
+
+/// `grade` runs the tier too: the solution earns its points, the narrow
+/// lost wakeup loses them, and code the tier cannot rebuild is judged by
+/// the other tests alone, its tier tests listed as not run and worth 0.
+#[test]
+fn grade_counts_the_tier_and_never_charges_code_it_cannot_explore() {
+    let tmp = tempfile::tempdir().unwrap();
+    let batch = tmp.path().join("batch");
+    let read = |p: &str| std::fs::read_to_string(course_root().join(p)).unwrap();
+    submission(&batch, "erin", &read("solutions/02_wait_group/src/lib.rs"));
+    submission(&batch, "frank", &read("tests/02_wait_group/mutants/lost_wakeup_unlocks_between_check_and_sleep.rs"));
+    submission(&batch, "gail", &correct_but_unexplorable());
+    let out = tmp.path().join("out");
+    let output = xtask().arg("grade").arg(&batch).arg("--out").arg(&out).output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    let wait_group = |who: &str| {
+        let sub = report["submissions"].as_array().unwrap().iter().find(|s| s["id"] == who).unwrap().clone();
+        sub["exercises"].as_array().unwrap().iter().find(|e| e["name"] == "wait_group").unwrap().clone()
+    };
+    let explored = |e: &serde_json::Value| -> Vec<serde_json::Value> {
+        e["tests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|t| EXPLORED.contains(&t["name"].as_str().unwrap()))
+            .cloned()
+            .collect()
+    };
+    let erin = wait_group("erin");
+    assert_eq!(erin["score"], erin["max_score"], "{erin:#}");
+    assert_eq!(explored(&erin).len(), 2);
+    let frank = wait_group("frank");
+    for t in explored(&frank) {
+        assert_eq!((t["status"].as_str(), t["category"].as_str()), (Some("failed"), Some("lost_wakeup")), "{t:#}");
+    }
+    let gail = wait_group("gail");
+    assert_eq!(gail["status"], "passed", "the other tests judge it correct: {gail:#}");
+    assert_eq!(gail["score"], gail["max_score"], "{gail:#}");
+    for t in explored(&gail) {
+        assert_eq!((t["status"].as_str(), t["max_score"].as_f64()), (Some("not_run"), Some(0.0)), "{t:#}");
+        assert!(t["message"].as_str().unwrap().starts_with("not explored, so not counted"), "{t:#}");
+    }
+    let explored_points: f64 = explored(&erin).iter().map(|t| t["max_score"].as_f64().unwrap()).sum();
+    assert_eq!(gail["max_score"].as_f64().unwrap() + explored_points, erin["max_score"].as_f64().unwrap());
+}
+
+/// `check` says when it cannot explore, and lets the other tests judge.
+#[test]
+fn check_notes_code_it_cannot_explore_and_still_passes_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let lib = tmp.path().join("lib.rs");
+    std::fs::write(&lib, correct_but_unexplorable()).unwrap();
+    let output = xtask().args(["check", "02", "--source"]).arg(&lib).output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("schedule exploration skipped: wait_group does not build on shuttle"), "{stdout}");
+    assert!(!stdout.contains("explored_"), "{stdout}");
 }

@@ -22,6 +22,9 @@ pub struct Suite {
     /// from a build against the stub, so that an exercise that is not
     /// submitted or does not compile still lists what it missed.
     pub tests: BTreeMap<String, Vec<String>>,
+    /// Per exercise dir: the schedule-exploration tests among them (none for
+    /// an exercise without `explore.rs`).
+    pub explored: BTreeMap<String, Vec<String>>,
 }
 
 /// Copies each exercise's tests (without `mutants/`) under [`SUITE_DIR`],
@@ -59,6 +62,7 @@ pub fn prepare(course: &Course, overlay: Option<&Path>) -> Result<Suite> {
     hash_tree(&mut hasher, "tests/testkit", &course.root.join("tests/testkit/src"))?;
     hash_file(&mut hasher, "tests/testkit/Cargo.toml", &course.root.join("tests/testkit/Cargo.toml"))?;
     let mut tests = BTreeMap::new();
+    let mut explored = BTreeMap::new();
     for ex in &course.exercises {
         let stub = course.exercise_dir(ex).join("src");
         let binary = match crate::compile::build_tests_from(
@@ -79,13 +83,35 @@ pub fn prepare(course: &Course, overlay: Option<&Path>) -> Result<Suite> {
         };
         let mut names = crate::runner::list_tests(&binary)?;
         names.extend(crate::rules::check_rules(course, ex, &stub).into_iter().map(|r| r.name));
+        let mut explored_names = Vec::new();
+        if test_dirs[&ex.dir].join("explore.rs").is_file() {
+            match crate::compile::build_exploration(
+                course,
+                ex,
+                &stub,
+                &test_dirs[&ex.dir],
+                "grade-suite",
+                false,
+                &mut |_| {},
+            )? {
+                crate::compile::Build::Built { test_binary, .. } => {
+                    explored_names = crate::runner::list_tests(&test_binary)?;
+                }
+                crate::compile::Build::CompileError { rendered, .. } => {
+                    bail!("the exploration tests of {} do not compile against its stub:\n{rendered}", ex.name)
+                }
+            }
+        }
+        names.extend(explored_names.iter().cloned());
         tests.insert(ex.dir.clone(), names);
+        explored.insert(ex.dir.clone(), explored_names);
     }
     Ok(Suite {
         test_dirs,
         hash: hex(&hasher.finalize()),
         property_seed: property_seed(course).unwrap_or_else(|| "unknown".to_string()),
         tests,
+        explored,
     })
 }
 
