@@ -14,15 +14,16 @@
 //! "solution_passed_all", "solution_failures": [{"test", "runs", "message"}],
 //! "cpu_seconds", "explore_cpu_seconds", "seconds", "mutants": [{"name", "mistake", "category", "runs",
 //! "killed_runs", "named_runs", "killed_by": ["<test>", ...], "killed_as":
-//! ["<category>", ...], "explored_named_runs", "seconds"}]}]}`,
+//! ["<category>", ...], "exploration_named_runs", "explored_named_runs", "seconds"}]}]}`,
 //! where `cpu_seconds` is the CPU time of one full run of the solution's
 //! hidden tests (the mean over the runs) and `killed_by` lists every test that
 //! failed on the mutant in at least one run (with `--first-kill`, only the
 //! tests that failed before the run was ended: each mutant's run ends at its
 //! first failure of its own category). `named_runs` counts the runs with a
 //! failure of the mutant's category, and `killed_as` lists every category
-//! its failures had; `explored_named_runs` counts the runs in which only the
-//! schedule-exploration tier (`tests/NN/explore.rs`) failed it that way.
+//! its failures had; `exploration_named_runs` counts the runs in which the
+//! schedule-exploration tier (`tests/NN/explore.rs`) failed it that way, and
+//! `explored_named_runs` those in which only that tier did.
 //! `seconds` are wall times.
 //! `--mutant-runs 0` leaves `mutants` empty. Every problem (a stub that
 //! passes, a flaky solution, a surviving mutant, a mutant killed as another
@@ -117,6 +118,8 @@ struct MutantReport {
     named_runs: usize,
     killed_by: Vec<String>,
     killed_as: Vec<String>,
+    /// Runs in which the schedule-exploration tier failed it as its category.
+    exploration_named_runs: usize,
     /// Runs in which only the schedule-exploration tier failed it as its
     /// category (no ordinary test did).
     explored_named_runs: usize,
@@ -311,9 +314,12 @@ fn verify_exercise(course: &Course, ex: &Exercise, plan: &Plan) -> Result<Exerci
                 (true, true) => "killed",
                 (true, false) => "killed AS ANOTHER MISTAKE",
             };
-            let explored = match result.explored_named_runs {
+            let explored = match result.exploration_named_runs {
                 0 => String::new(),
-                n => format!(" [schedule exploration alone: {n}/{mutant_runs}]"),
+                n => format!(
+                    " [schedule exploration named it in {n}/{mutant_runs} runs, alone in {}]",
+                    result.explored_named_runs
+                ),
             };
             println!(
                 "  mutant      {name}: {verdict} {killed_runs}/{mutant_runs} as {category} {}/{mutant_runs}, by {} \
@@ -333,6 +339,7 @@ fn verify_exercise(course: &Course, ex: &Exercise, plan: &Plan) -> Result<Exerci
             named_runs: result.named_runs,
             killed_by,
             killed_as,
+            exploration_named_runs: result.exploration_named_runs,
             explored_named_runs: result.explored_named_runs,
             seconds: result.seconds,
         });
@@ -366,6 +373,9 @@ struct VariantRuns {
     /// Runs whose failure of the expected category came from that tier
     /// alone (no ordinary test failed that way in the run).
     explored_named_runs: usize,
+    /// Runs in which a schedule-exploration test failed as the expected
+    /// category (whatever the ordinary tests did).
+    exploration_named_runs: usize,
     /// Per run: did any test fail?
     run_failed: Vec<bool>,
     /// Per failing test: in how many runs it failed, and its first message.
@@ -448,6 +458,7 @@ fn run_variant(
     let mut result = VariantRuns {
         explored_cpu: Duration::ZERO,
         explored_named_runs: 0,
+        exploration_named_runs: 0,
         test_names: hidden
             .iter()
             .cloned()
@@ -475,7 +486,7 @@ fn run_variant(
         }
         result.cpu += children_cpu().saturating_sub(cpu_before);
         let mut failed = false;
-        let (mut named, mut named_by_ordinary) = (false, false);
+        let (mut named, mut named_by_ordinary, mut named_by_exploration) = (false, false, false);
         for o in outcomes.iter().filter(|o| o.status != TestStatus::Passed) {
             failed = true;
             let entry = result.failures.entry(o.name.clone()).or_insert((0, o.message.clone()));
@@ -484,12 +495,14 @@ fn run_variant(
                 let as_expected = expected == Some(category.as_str());
                 named |= as_expected;
                 named_by_ordinary |= as_expected && !explored_names.contains(&o.name);
+                named_by_exploration |= as_expected && explored_names.contains(&o.name);
                 result.categories.insert(category.clone());
             }
         }
         result.run_failed.push(failed);
         result.named_runs += usize::from(named);
         result.explored_named_runs += usize::from(named && !named_by_ordinary);
+        result.exploration_named_runs += usize::from(named_by_exploration);
     }
     result.seconds = started.elapsed().as_secs_f64();
     Ok(result)
