@@ -195,6 +195,8 @@ pub fn check_exercise(
             if !only.is_empty() {
                 names.retain(|n| only.contains(n));
             }
+            let copy = crate::explore::copy_dir(course, ex, &variant);
+            let shown = shown.with_copy(course, &copy, &src_dir);
             tests.extend(run_in_order(course, ex, &binary, &names, jobs, &shown, reporter)?);
         }
         Some(Err(why)) => reporter.note(course, ex, &why),
@@ -269,11 +271,14 @@ fn build_exploration_tier(
             let names = crate::runner::list_tests(&test_binary)?;
             Ok((test_binary, names))
         }
-        Build::CompileError { .. } => Err(format!(
-            "schedule exploration skipped: {} does not build on shuttle's threads and locks (it uses \
-             something of std::sync or std::thread that shuttle does not model); the other tests judge it",
-            ex.name
-        )),
+        Build::CompileError { rendered, .. } => Err(match rendered.strip_prefix(crate::explore::REFUSAL) {
+            Some(why) => format!("schedule exploration skipped: {why}; the other tests judge it"),
+            None => format!(
+                "schedule exploration skipped: {} does not build on shuttle's threads and locks (it uses \
+                 something of std::sync or std::thread that shuttle does not model); the other tests judge it",
+                ex.name
+            ),
+        }),
     }))
 }
 
@@ -284,13 +289,15 @@ struct InOrder<'r> {
 }
 
 /// How messages name the sources judged. A single file given with
-/// `--source` is built from a copy under `target/threadwork/sources/`; the
-/// copy has the same lines, so messages name the file the author gave.
+/// `--source` is built from a copy under `target/threadwork/sources/`, and
+/// the exploration tier from a rewritten copy under
+/// `target/threadwork/explore-sources/`; the copies keep every line where
+/// it was, so messages name the files the learner or author wrote.
+#[derive(Clone)]
 struct ShownAs {
-    /// The copy's `lib.rs`, as the runner writes it (absolute, then relative
-    /// to the course root), and the path to show instead.
-    copy: Vec<String>,
-    original: String,
+    /// Each copy's path (absolute, then relative to the course root) and
+    /// the path to show instead, applied in order.
+    replace: Vec<(String, String)>,
 }
 
 impl ShownAs {
@@ -299,25 +306,35 @@ impl ShownAs {
             Sources::Other(path) if path.is_file() => path.canonicalize().ok(),
             _ => None,
         };
-        match original.filter(|_| src_dir.starts_with(course.work_dir())) {
-            Some(original) => {
-                let copy = src_dir.join("lib.rs").to_string_lossy().into_owned();
-                ShownAs {
-                    copy: vec![copy.clone(), course.relativize(&copy)],
-                    original: course.relativize(&original.to_string_lossy()),
-                }
-            }
-            None => ShownAs { copy: Vec::new(), original: String::new() },
+        let mut shown = ShownAs { replace: Vec::new() };
+        if let Some(original) = original.filter(|_| src_dir.starts_with(course.work_dir())) {
+            shown.add(course, &src_dir.join("lib.rs"), &original);
         }
+        shown
+    }
+
+    /// The same, for code built from `copy`, a copy of the folder `src_dir`.
+    fn with_copy(&self, course: &Course, copy: &Path, src_dir: &Path) -> ShownAs {
+        let mut shown = ShownAs { replace: Vec::new() };
+        shown.add(course, copy, src_dir);
+        shown.replace.extend(self.replace.iter().cloned());
+        shown
+    }
+
+    fn add(&mut self, course: &Course, copy: &Path, original: &Path) {
+        let copy = copy.to_string_lossy().into_owned();
+        let original = course.relativize(&original.to_string_lossy());
+        self.replace.push((copy.clone(), original.clone()));
+        self.replace.push((course.relativize(&copy), original));
     }
 
     fn text(&self, text: &str) -> String {
-        self.copy.iter().fold(text.to_string(), |text, copy| text.replace(copy.as_str(), &self.original))
+        self.replace.iter().fold(text.to_string(), |text, (copy, original)| text.replace(copy.as_str(), original))
     }
 
     fn outcome(&self, outcome: &TestOutcome) -> TestOutcome {
         let mut shown = outcome.clone();
-        if self.copy.is_empty() {
+        if self.replace.is_empty() {
             return shown;
         }
         shown.message = self.text(&shown.message);

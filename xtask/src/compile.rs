@@ -95,7 +95,7 @@ pub fn build_exploration(
     color: bool,
     progress: &mut dyn FnMut(&str),
 ) -> Result<Build> {
-    if let Some(refusal) = crate::reach::refusal(src_dir) {
+    if let Some(refusal) = crate::reach::refusal(src_dir).or_else(|| crate::explore::refusal(src_dir)) {
         return Ok(Build::CompileError { rendered: refusal, duration: Duration::ZERO });
     }
     let variant = format!("{variant}-explore");

@@ -37,10 +37,63 @@ pub fn tests_file(course: &Course, ex: &Exercise) -> Option<PathBuf> {
     Some(course.tests_dir(ex).join("explore.rs")).filter(|p| p.is_file())
 }
 
+/// Said first by a build refused for exploration (not a compile error).
+pub const REFUSAL: &str = "not explored: ";
+
+/// Why sources cannot be explored even if they would build: they block in
+/// a library shuttle does not control (a crossbeam channel or rayon would
+/// block the one OS thread shuttle runs every thread on, and the test would
+/// only time out).
+pub fn refusal(src_dir: &Path) -> Option<String> {
+    const UNMODELLED: [&str; 4] = ["crossbeam_channel", "crossbeam", "rayon", "parking_lot"];
+    let mut found = None;
+    visit_rs(src_dir, &mut |text| {
+        if found.is_none()
+            && let Ok(tokens) = text.parse::<TokenStream>()
+        {
+            found = first_ident(tokens, &UNMODELLED);
+        }
+    });
+    found.map(|name| {
+        format!(
+            "{REFUSAL}the code uses `{name}`, whose blocking shuttle does not control, so its schedules cannot be \
+             explored"
+        )
+    })
+}
+
+fn visit_rs(dir: &Path, f: &mut dyn FnMut(&str)) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            visit_rs(&path, f);
+        } else if path.extension().is_some_and(|e| e == "rs")
+            && let Ok(text) = std::fs::read_to_string(&path)
+        {
+            f(&text);
+        }
+    }
+}
+
+fn first_ident(tokens: TokenStream, names: &[&'static str]) -> Option<&'static str> {
+    tokens.into_iter().find_map(|token| match token {
+        TokenTree::Group(group) => first_ident(group.stream(), names),
+        TokenTree::Ident(ident) => names.iter().copied().find(|n| ident == n),
+        _ => None,
+    })
+}
+
+/// Where the rewritten copy of `variant`'s sources goes (`variant` as the
+/// ordinary build names it: `learner`, `solution`, `grade-1`).
+pub fn copy_dir(course: &Course, ex: &Exercise, variant: &str) -> PathBuf {
+    course.work_dir().join("explore-sources").join(format!("{}-{variant}-explore", ex.dir))
+}
+
 /// Copies the `.rs` files of `src_dir` to the exploration copy for
 /// `variant`, rewritten; returns the copy's folder.
 pub fn prepare_sources(course: &Course, ex: &Exercise, src_dir: &Path, variant: &str) -> Result<PathBuf> {
-    let out = course.work_dir().join("explore-sources").join(format!("{}-{variant}", ex.dir));
+    let out = copy_dir(course, ex, variant.strip_suffix("-explore").unwrap_or(variant));
     if out.exists() {
         std::fs::remove_dir_all(&out).with_context(|| format!("cannot clear {}", out.display()))?;
     }
@@ -184,6 +237,16 @@ mod tests {
              mod m { use crate::other::std::x; }\n"
         );
         assert_eq!(before.lines().count(), after.lines().count());
+    }
+
+    #[test]
+    fn code_that_blocks_outside_shuttle_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("lib.rs"), "// rayon in a comment\nuse std::sync::Mutex;\n").unwrap();
+        assert_eq!(refusal(dir.path()), None);
+        std::fs::create_dir(dir.path().join("m")).unwrap();
+        std::fs::write(dir.path().join("m/x.rs"), "fn f() { let (tx, rx) = crossbeam_channel::bounded(1); }").unwrap();
+        assert!(refusal(dir.path()).unwrap().starts_with("not explored: the code uses `crossbeam_channel`"));
     }
 
     #[test]

@@ -22,6 +22,11 @@ use std::path::PathBuf;
 /// Set to an encoded schedule, [`explore`] replays that schedule alone.
 pub const REPLAY_ENV: &str = "THREADWORK_REPLAY_SCHEDULE";
 
+/// Schedules longer than this (in characters) are not printed as a replay
+/// command: a spin loop cut off after a million steps makes one of about
+/// 760,000, more than a command line takes.
+const LONGEST_REPLAY: usize = 2000;
+
 /// How hard to look.
 #[derive(Clone, Copy, Debug)]
 pub struct Budget {
@@ -50,6 +55,7 @@ where
     F: Fn() + Send + Sync + 'static,
 {
     let body = std::sync::Arc::new(body);
+    let replaying = std::env::var_os(REPLAY_ENV).is_some();
     let run = |scheduler: Box<dyn Scheduler + Send>, what: String| -> Result<(), String> {
         let folder = schedule_folder(test);
         let mut config = Config::new();
@@ -59,12 +65,27 @@ where
         let ended = catch_unwind(AssertUnwindSafe(|| Runner::new(scheduler, config).run(move || body())));
         let Err(payload) = ended else { return Ok(()) };
         let said = crate::harness::payload_message(payload.as_ref());
-        let mut message = format!("{explanation}\n  under {what}, this schedule failed: {}", said.trim());
-        if let Some(schedule) = newest_schedule(&folder) {
-            message.push_str(&format!(
+        let said = said.trim();
+        if replaying && said.contains("schedule ended early") {
+            return Err(format!(
+                "this schedule no longer fits the code: it was recorded for code that made other calls, so \
+                 replaying it here says nothing about this code. Run `cargo xtask check {exercise} --test {test}` \
+                 to explore this code afresh."
+            ));
+        }
+        let mut message = format!("{explanation}\n  under {what}, this schedule failed: {said}");
+        match newest_schedule(&folder) {
+            Some(schedule) if replaying => drop(schedule),
+            Some(schedule) if schedule.len() <= LONGEST_REPLAY => message.push_str(&format!(
                 "\n  replay it: cargo xtask replay {exercise} {test} {schedule}\n  (the same code fails the same \
                  way on every run: the schedules come from a fixed seed)"
-            ));
+            )),
+            // A thread that never stops (a spin loop shuttle cut off)
+            // makes a schedule too long for a command line.
+            _ => message.push_str(&format!(
+                "\n  the schedules come from a fixed seed: `cargo xtask check {exercise} --test {test}` fails the \
+                 same way again"
+            )),
         }
         Err(message)
     };

@@ -157,7 +157,13 @@ fn grade_exercise(
                 runs.extend(std::iter::repeat_n(1, more.len()));
                 outcomes.extend(more);
             }
-            Build::CompileError { .. } => {
+            Build::CompileError { rendered, .. } => {
+                let why = match rendered.strip_prefix(crate::explore::REFUSAL) {
+                    Some(why) => format!("not explored, so not counted: {why}"),
+                    None => "not explored, so not counted: this code does not build on shuttle's threads and locks \
+                             (it uses something of std::sync or std::thread that shuttle does not model)"
+                        .to_string(),
+                };
                 unexplored = explored
                     .iter()
                     .map(|name| TestResult {
@@ -167,9 +173,7 @@ fn grade_exercise(
                         max_score: 0.0,
                         duration_ms: 0,
                         category: None,
-                        message: "not explored, so not counted: this code does not build on shuttle's threads and \
-                                  locks (it uses something of std::sync or std::thread that shuttle does not model)"
-                            .to_string(),
+                        message: why.clone(),
                         visibility: course.visibility(ex, name),
                         runs: 0,
                     })
