@@ -70,6 +70,11 @@ fn a_narrow_lost_wakeup_fails_every_run_and_its_schedule_replays() {
     assert_eq!(output.status.code(), Some(1), "{output:?}");
     let replayed = failure(&json_lines(&output.stdout));
     assert!(replayed.contains("under the schedule given to replay, this schedule failed: deadlock!"), "{replayed}");
+    // The replay shows where the waiter sleeps: in Condvar::wait, at the
+    // mutant's own line.
+    let source = std::fs::read_to_string(course_root().join(mutant)).unwrap();
+    let waits = source.lines().position(|l| l.contains("self.zero.wait(count)")).expect("the mutant waits") + 1;
+    assert!(replayed.contains(&format!("main-thread: waiting in Condvar::wait at {mutant}:{waits}:")), "{replayed}");
 }
 
 #[test]

@@ -56,6 +56,13 @@ where
 {
     let body = std::sync::Arc::new(body);
     let replaying = std::env::var_os(REPLAY_ENV).is_some();
+    if replaying {
+        // Replaying one schedule can afford shuttle's backtraces of blocked
+        // threads (exploring with them costs about three times as much), and
+        // they say where each thread waited. SAFETY: set before shuttle runs,
+        // on the test's own thread, which starts no other before this.
+        unsafe { std::env::set_var("SHUTTLE_CAPTURE_BACKTRACE", "1") };
+    }
     let run = |scheduler: Box<dyn Scheduler + Send>, what: String| -> Result<(), String> {
         let folder = schedule_folder(test);
         let mut config = Config::new();
@@ -73,12 +80,17 @@ where
                  to explore this code afresh."
             ));
         }
+        let said = match summarize_blocked(said) {
+            Some(summary) => summary,
+            None => said.to_string(),
+        };
         let mut message = format!("{explanation}\n  under {what}, this schedule failed: {said}");
         match newest_schedule(&folder) {
             Some(schedule) if replaying => drop(schedule),
             Some(schedule) if schedule.len() <= LONGEST_REPLAY => message.push_str(&format!(
                 "\n  replay it: cargo xtask replay {exercise} {test} {schedule}\n  (the same code fails the same \
-                 way on every run: the schedules come from a fixed seed)"
+                 way on every run: the schedules come from a fixed seed; the replay also shows where each blocked \
+                 thread waited)"
             )),
             // A thread that never stops (a spin loop shuttle cut off)
             // makes a schedule too long for a command line.
@@ -129,4 +141,126 @@ fn newest_schedule(folder: &std::path::Path) -> Option<String> {
         .max()?
         .1;
     std::fs::read_to_string(newest).ok().map(|s| s.trim().to_string())
+}
+
+/// Shuttle's report of a deadlock with backtraces (`deadlock! blocked
+/// tasks: [NAME (task ...)\nBacktrace:\n   0: frame\n at place ...`), in
+/// a few lines: each blocked thread, what it waited in and the learner's
+/// lines (frames in the rewritten copy under `explore-sources/`, which the
+/// runner names by the learner's own files). `None` when there are no
+/// backtraces to read.
+fn summarize_blocked(said: &str) -> Option<String> {
+    let (head, _) = said.split_once("\nBacktrace:")?;
+    let mut blocks = said.split("\nBacktrace:");
+    let mut previous = blocks.next()?;
+    let mut lines = Vec::new();
+    for block in blocks {
+        let name = match previous.rfind(" (task ") {
+            Some(end) => {
+                let start = previous[..end].rfind(['[', ',']).map_or(0, |i| i + 1);
+                let name = previous[start..end].trim();
+                // An unnamed thread: say which task it was.
+                let task = previous[end + 7..].split([',', ')']).next().unwrap_or("");
+                if name == "<unknown>" { format!("an unnamed thread (task {task}))") } else { name.to_string() }
+            }
+            None => "a thread".to_string(),
+        };
+        let frames = frames(block);
+        let learner: Vec<usize> = (0..frames.len())
+            .filter(|&i| frames[i].1.as_deref().is_some_and(|p| p.contains("explore-sources/")))
+            .collect();
+        match learner.first() {
+            Some(&first) => {
+                let waiting = frames[..first]
+                    .iter()
+                    .rev()
+                    .find_map(|(_, place)| place.as_deref().and_then(waiting_in))
+                    .unwrap_or("blocked");
+                lines.push(format!("    {name}: {waiting} at {}", frames[first].1.as_deref().unwrap_or("?")));
+                for &i in learner.iter().skip(1).take(2) {
+                    lines.push(format!(
+                        "        called from {} ({})",
+                        frames[i].1.as_deref().unwrap_or("?"),
+                        short(&frames[i].0)
+                    ));
+                }
+            }
+            None => lines.push(format!("    {name}: blocked outside your code")),
+        }
+        previous = block;
+    }
+    let verdict = head.split(" blocked tasks").next().unwrap_or(head).trim_end_matches(':');
+    Some(format!("{verdict} every thread was blocked:\n{}", lines.join("\n")))
+}
+
+/// `(function, place)` for each frame of a backtrace, innermost first.
+fn frames(block: &str) -> Vec<(String, Option<String>)> {
+    let mut out: Vec<(String, Option<String>)> = Vec::new();
+    for line in block.lines() {
+        let line = line.trim();
+        if let Some(place) = line.strip_prefix("at ") {
+            if let Some(last) = out.last_mut() {
+                last.1 = Some(place.trim().to_string());
+            }
+        } else if let Some((number, function)) = line.split_once(": ")
+            && number.chars().all(|c| c.is_ascii_digit())
+            && !number.is_empty()
+        {
+            out.push((function.to_string(), None));
+        }
+    }
+    out
+}
+
+/// What a frame in shuttle's library was waiting in, in words.
+fn waiting_in(place: &str) -> Option<&'static str> {
+    if !place.contains("shuttle-std") {
+        return None;
+    }
+    [
+        ("mutex.rs", "blocked in Mutex::lock"),
+        ("condvar.rs", "waiting in Condvar::wait"),
+        ("rwlock.rs", "blocked in an RwLock"),
+        ("barrier.rs", "waiting in Barrier::wait"),
+        ("mpsc.rs", "waiting on a channel"),
+        ("thread.rs", "waiting in join"),
+        ("once.rs", "waiting in Once"),
+    ]
+    .into_iter()
+    .find(|(file, _)| place.contains(file))
+    .map(|(_, words)| words)
+}
+
+/// A function's name without its path, generics and hash.
+fn short(function: &str) -> &str {
+    let function = function.split('<').next().unwrap_or(function);
+    let mut parts: Vec<&str> = function.split("::").collect();
+    if parts.last().is_some_and(|p| p.starts_with('h') && p.len() == 17) {
+        parts.pop();
+    }
+    parts.last().copied().unwrap_or(function)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_deadlock_report_reads_as_each_thread_and_the_learners_lines() {
+        let said = "deadlock! blocked tasks: [main-thread (task main-thread(0), pending future)\nBacktrace:\n   \
+                    7: acquire_blocking\n   8: lock<u64>\n             at /r/shuttle-std-0.1.5/src/sync/mutex.rs:72:32\n   \
+                    9: lock\n             at /c/target/threadwork/explore-sources/x/lib.rs:29:32\n  10: \
+                    bank::Bank::transfer\n             at /c/target/threadwork/explore-sources/x/lib.rs:51:35\n  \
+                    11: opposite\n, worker (task 1)\nBacktrace:\n   0: block\n   1: wait<usize>\n             at \
+                    /r/shuttle-std-0.1.5/src/sync/condvar.rs:165:9\n   2: wait\n             at \
+                    /c/target/threadwork/explore-sources/x/lib.rs:49:31\n]";
+        assert_eq!(
+            summarize_blocked(said).unwrap(),
+            "deadlock! every thread was blocked:\n    main-thread: blocked in Mutex::lock at \
+             /c/target/threadwork/explore-sources/x/lib.rs:29:32\n        called from \
+             /c/target/threadwork/explore-sources/x/lib.rs:51:35 (transfer)\n    worker: waiting in Condvar::wait at \
+             /c/target/threadwork/explore-sources/x/lib.rs:49:31"
+        );
+        assert_eq!(summarize_blocked("deadlock! blocked tasks: [main-thread (task 0)]"), None);
+    }
 }
