@@ -144,6 +144,7 @@ pub fn check_exercise(
                 tests: Vec::new(),
                 compiler_output: Some(shown.text(&rendered)),
                 build_duration: duration,
+                exploration_build_duration: None,
             };
             reporter.exercise_finished(course, ex, &outcome);
             return Ok(outcome);
@@ -156,12 +157,17 @@ pub fn check_exercise(
     }
     let rule_names: Vec<String> = ex.rules.keys().map(|name| format!("rule_{name}")).collect();
     // The exploration tier is built only when its tests will run: all of
-    // them, or one that --test names.
+    // them, or one that --test names. For a full check it is built once the
+    // ordinary tests have spoken, so that their first verdict does not wait
+    // for a second build.
     let wants_exploration = |names: &[String]| only.is_empty() || only.iter().any(|n| names.contains(n));
     let mut exploration = None;
+    let mut exploration_built_in = None;
     let unknown_here = |n: &&String| !names.contains(n) && !rule_names.contains(n);
-    if only.is_empty() || only.iter().any(|n| unknown_here(&n)) {
+    if only.iter().any(|n| unknown_here(&n)) {
+        let started = std::time::Instant::now();
         exploration = build_exploration_tier(course, ex, &src_dir, &variant, color)?;
+        exploration_built_in = exploration.is_some().then(|| started.elapsed());
     }
     let explored_names: Vec<String> = match &exploration {
         Some(Ok((_, names))) => names.clone(),
@@ -190,6 +196,11 @@ pub fn check_exercise(
         reporter.test_finished(course, ex, &rule);
         tests.push(rule);
     }
+    if only.is_empty() {
+        let started = std::time::Instant::now();
+        exploration = build_exploration_tier(course, ex, &src_dir, &variant, color)?;
+        exploration_built_in = exploration.is_some().then(|| started.elapsed());
+    }
     match exploration {
         Some(Ok((binary, mut names))) if wants_exploration(&names) => {
             if !only.is_empty() {
@@ -214,6 +225,7 @@ pub fn check_exercise(
         tests,
         compiler_output: None,
         build_duration,
+        exploration_build_duration: exploration_built_in,
     };
     reporter.exercise_finished(course, ex, &outcome);
     Ok(outcome)

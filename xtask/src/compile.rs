@@ -133,7 +133,7 @@ fn build_tier(
     }
     let package_dir = course.work_dir().join("packages").join(format!("{}-{variant}", ex.dir));
     std::fs::create_dir_all(&package_dir).with_context(|| format!("cannot create {}", package_dir.display()))?;
-    let manifest = generated_manifest(course, ex, src_dir, tests_dir, tier)?;
+    let manifest = generated_manifest(course, ex, src_dir, tests_dir, variant, tier)?;
     write_if_changed(&package_dir.join("Cargo.toml"), &manifest)?;
     // Start from the course's lock file so every build uses the versions the
     // course was tested with; cargo prunes it to this package's needs.
@@ -143,13 +143,13 @@ fn build_tier(
         write_if_changed(&package_dir.join("Cargo.lock"), &lock)?;
     }
 
-    // Every variant of an exercise is a package of the same name and version
-    // in its own one-package workspace, so cargo gives them all the same
-    // artifact names in the shared target folder: building one variant
-    // overwrites the test binary of another. Builds therefore hold a lock
-    // (across processes: a grader, a verify and a check may share a course)
-    // until the binary is copied into the variant's own folder, and tests
-    // run only from that copy.
+    // Every variant is a package of its own name (see `package_name`), so
+    // cargo gives each its own artifacts and incremental state in the shared
+    // target folder. Cargo still builds one package at a time in a target
+    // folder; the lock makes processes that share a course (a grader, a
+    // verify and a check) wait their turn in order, and tests run from a
+    // private copy of the binary, so that a rebuild of the same variant
+    // (`watch`) never swaps the file under a running test.
     let _build_lock = crate::filelock::lock(&target_dir(course).join("threadwork-build.lock"))?;
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut child = Command::new(cargo)
@@ -317,6 +317,7 @@ fn generated_manifest(
     ex: &Exercise,
     src_dir: &Path,
     test_sources: &Path,
+    variant: &str,
     tier: Tier,
 ) -> Result<String> {
     let root_manifest = read_toml(&course.root.join("Cargo.toml"))?;
@@ -375,7 +376,8 @@ fn generated_manifest(
     }
 
     let mut package = Table::new();
-    package.insert("name".into(), ex.name.clone().into());
+    let name = package_name(ex, variant);
+    package.insert("name".into(), name.clone().into());
     package.insert("version".into(), "0.0.0".into());
     package.insert("edition".into(), edition.into());
     package.insert("publish".into(), false.into());
@@ -383,6 +385,7 @@ fn generated_manifest(
         package.insert(auto.into(), false.into());
     }
     let mut lib = Table::new();
+    lib.insert("name".into(), ex.name.clone().into());
     lib.insert("path".into(), path_value(&src_dir.join("lib.rs")));
     let mut test = Table::new();
     test.insert("name".into(), "hidden".into());
@@ -395,8 +398,20 @@ fn generated_manifest(
     manifest.insert("test".into(), Value::Array(vec![test.into()]));
     manifest.insert("dependencies".into(), lib_deps.into());
     manifest.insert("dev-dependencies".into(), test_deps.into());
-    if let Some(profile) = root_manifest.get("profile") {
-        manifest.insert("profile".into(), profile.clone());
+    let mut profile = root_manifest.get("profile").and_then(Value::as_table).cloned().unwrap_or_default();
+    if !rebuilt_after_edits(variant) {
+        // Built once (a mutant, the grading suite): incremental state would
+        // only fill the disk, some 20 MB per variant.
+        let dev = profile.entry("dev").or_insert_with(|| Table::new().into());
+        if let Value::Table(dev) = dev {
+            let packages = dev.entry("package").or_insert_with(|| Table::new().into());
+            if let Value::Table(packages) = packages {
+                packages.insert(name.clone(), toml::toml! { incremental = false }.into());
+            }
+        }
+    }
+    if !profile.is_empty() {
+        manifest.insert("profile".into(), profile.into());
     }
     // Its own workspace root, so cargo does not look for one further up.
     manifest.insert("workspace".into(), Table::new().into());
@@ -405,6 +420,27 @@ fn generated_manifest(
         ex.dir,
         toml::to_string(&manifest)?
     ))
+}
+
+/// The generated package's name: the exercise's crate name (which stays
+/// the library's name, for the tests' `use counter::...`) and the variant.
+/// Cargo hashes a path package's identity relative to its workspace root,
+/// so packages of one name in one-package workspaces would share artifact
+/// names and one incremental cache, and each build of one variant would
+/// undo the compiler's saved work for the last.
+fn package_name(ex: &Exercise, variant: &str) -> String {
+    let variant: String =
+        variant.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
+    format!("{}-{variant}", ex.name)
+}
+
+/// Variants rebuilt again and again after small changes, where the
+/// compiler's incremental state pays: the learner's own code (`check`,
+/// `watch`) and a grader's build slots, which see one submission after
+/// another of the same exercise.
+fn rebuilt_after_edits(variant: &str) -> bool {
+    let base = variant.strip_suffix("-explore").unwrap_or(variant);
+    base == "learner" || base.strip_prefix("grade-").is_some_and(|slot| slot.parse::<usize>().is_ok())
 }
 
 fn path_value(path: &Path) -> Value {

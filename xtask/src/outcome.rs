@@ -46,6 +46,10 @@ pub struct TestOutcome {
     pub category: Option<String>,
     #[serde(serialize_with = "as_millis", rename = "duration_ms")]
     pub duration: Duration,
+    /// CPU time of the test's process and everything it waited for (its
+    /// supervisor's too): what the test cost the machine.
+    #[serde(serialize_with = "as_millis", rename = "cpu_ms")]
+    pub cpu: Duration,
     /// Panics raised in the learner's code (any thread), for context.
     pub learner_panics: Vec<PanicRecord>,
     /// Points for passing, from `exercises/info.toml` (default 1).
@@ -78,6 +82,13 @@ pub struct ExerciseOutcome {
     pub compiler_output: Option<String>,
     #[serde(serialize_with = "as_millis", rename = "build_ms")]
     pub build_duration: Duration,
+    /// Wall time of the schedule-exploration tier's build, when it was built.
+    #[serde(
+        serialize_with = "as_opt_millis",
+        rename = "exploration_build_ms",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub exploration_build_duration: Option<Duration>,
 }
 
 impl ExerciseOutcome {
@@ -88,4 +99,11 @@ impl ExerciseOutcome {
 
 fn as_millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_u64(d.as_millis() as u64)
+}
+
+fn as_opt_millis<S: serde::Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
+    match d {
+        Some(d) => s.serialize_u64(d.as_millis() as u64),
+        None => s.serialize_none(),
+    }
 }

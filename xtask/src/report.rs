@@ -269,6 +269,9 @@ impl Reporter for JsonLines {
         if let Some(text) = &outcome.compiler_output {
             value["compiler_output"] = text.clone().into();
         }
+        if let Some(built_in) = outcome.exploration_build_duration {
+            value["exploration_build_ms"] = (built_in.as_millis() as u64).into();
+        }
         self.emit(value);
     }
 

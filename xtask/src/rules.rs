@@ -66,6 +66,7 @@ pub fn check_rules(course: &Course, ex: &Exercise, src_dir: &Path) -> Vec<TestOu
                 message,
                 location,
                 duration: started.elapsed(),
+                cpu: std::time::Duration::ZERO,
                 learner_panics: Vec::new(),
                 output_bytes: 0,
                 stderr_tail: String::new(),

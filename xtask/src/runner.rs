@@ -269,7 +269,7 @@ pub fn run_one(
 
     let (exit_tx, exit_rx) = mpsc::channel();
     let waiter = std::thread::spawn(move || {
-        let _ = exit_tx.send(child.wait());
+        let _ = exit_tx.send(wait_with_cpu(&mut child));
     });
     // The supervisor kills the test at its timeout; this is for a
     // supervisor that did not.
@@ -296,6 +296,7 @@ pub fn run_one(
             }
         }
     };
+    let (exit, cpu) = exit;
     let duration = started.elapsed();
     let _ = waiter.join();
     drop(call_off);
@@ -315,6 +316,7 @@ pub fn run_one(
     let report = std::fs::read_to_string(&result_path).ok();
     let mut outcome = judge(course, name, &nonce, report.as_deref(), exit, timed_out, timeout, duration, &stderr);
     outcome.output_bytes = stdout.total_bytes() + stderr.total_bytes();
+    outcome.cpu = cpu;
     // A test's words may quote a place by its full path (an assertion's
     // location inside a property's reason): the learner reads it from the root.
     outcome.message = course.relativize(&outcome.message);
@@ -403,6 +405,29 @@ fn fresh_nonce() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Waits for `child` to end, and returns how it ended and the CPU time
+/// (user and system) of it and of every process it waited for.
+fn wait_with_cpu(child: &mut std::process::Child) -> std::io::Result<(ExitStatus, Duration)> {
+    let pid = child.id() as libc::pid_t;
+    loop {
+        let mut status = 0;
+        // SAFETY: wait4 only writes into the two values we hand it; `pid` is
+        // our own child, which nothing else waits for.
+        let (reaped, usage) = unsafe {
+            let mut usage: libc::rusage = std::mem::zeroed();
+            (libc::wait4(pid, &mut status, 0, &mut usage), usage)
+        };
+        if reaped == pid {
+            let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+            return Ok((ExitStatus::from_raw(status), tv(usage.ru_utime) + tv(usage.ru_stime)));
+        }
+        let error = std::io::Error::last_os_error();
+        if error.kind() != std::io::ErrorKind::Interrupted {
+            return Err(error);
+        }
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn judge(
     course: &Course,
@@ -431,6 +456,7 @@ fn judge(
         location: None,
         category: None,
         duration,
+        cpu: Duration::ZERO,
         learner_panics,
         weight: 1.0,
         output_bytes: 0,

@@ -12,7 +12,7 @@ use crate::compile::{Build, build_tests_from};
 use crate::course::{Course, Exercise};
 use crate::outcome::{self, TestOutcome};
 use crate::runner::Stop;
-use anyhow::Result;
+use anyhow::{Context, Result};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -20,25 +20,63 @@ use std::time::{Duration, Instant};
 /// lists, then the exercise's rules.
 pub type TestList = Vec<String>;
 
-/// Grades `sub` in build slot `slot` (one generated package per slot, reused
-/// from one submission to the next, so that builds do not pile up).
-pub fn grade(course: &Course, suite: &Suite, sub: &Unpacked, source: &str, slot: usize) -> Result<SubmissionResult> {
+/// Where a submission is graded: its build slot (one generated package per
+/// slot, reused from one submission to the next, so that builds do not pile
+/// up and the compiler's incremental state is reused), and how many of its
+/// tests may run at once (the cores divided among the slots still busy, so
+/// the last submission of a batch does not leave cores idle).
+#[derive(Clone, Copy)]
+pub struct Slot<'a> {
+    pub index: usize,
+    pub tests_at_once: &'a (dyn Fn() -> usize + Sync),
+}
+
+/// Grades `sub` in `slot`.
+pub fn grade(course: &Course, suite: &Suite, sub: &Unpacked, source: &str, slot: Slot<'_>) -> Result<SubmissionResult> {
     let started = std::time::Instant::now();
-    let mut exercises = Vec::new();
+    let mut submitted = Vec::new();
     for ex in &course.exercises {
-        let tests = &suite.tests[&ex.dir];
-        let result = match sub.exercises.get(&ex.dir) {
-            Some(src) if !is_stub(course, ex, src)? => grade_exercise(course, suite, ex, tests, src, sub, slot)?,
-            _ => not_run(
-                course,
-                ex,
-                tests,
-                ExerciseStatus::NotSubmitted,
-                "not submitted (missing, or the stub unchanged)",
-            ),
-        };
-        exercises.push(result);
+        submitted.push(match sub.exercises.get(&ex.dir) {
+            Some(src) if !is_stub(course, ex, src)? => Some(src.as_path()),
+            _ => None,
+        });
     }
+    // The next exercise compiles while this one's tests run (rustc works on
+    // one core, most tests wait more than they compute): a thread builds
+    // one exercise ahead and hands each build over when its turn comes.
+    let (built_tx, built_rx) = std::sync::mpsc::sync_channel::<Result<Builds>>(0);
+    let exercises = std::thread::scope(|s| -> Result<Vec<ExerciseResult>> {
+        let to_build: Vec<(&Exercise, &Path)> =
+            course.exercises.iter().zip(&submitted).filter_map(|(ex, src)| src.map(|src| (ex, src))).collect();
+        s.spawn(move || {
+            for (ex, src) in to_build {
+                let builds = build_exercise(course, suite, ex, src, slot);
+                let failed = builds.is_err();
+                if built_tx.send(builds).is_err() || failed {
+                    break;
+                }
+            }
+        });
+        let built_rx = built_rx;
+        let mut exercises = Vec::new();
+        for (ex, src) in course.exercises.iter().zip(&submitted) {
+            let tests = &suite.tests[&ex.dir];
+            exercises.push(match src {
+                Some(src) => {
+                    let builds = built_rx.recv().context("the build thread of a submission stopped")??;
+                    grade_exercise(course, suite, ex, tests, src, sub, slot, builds)?
+                }
+                None => not_run(
+                    course,
+                    ex,
+                    tests,
+                    ExerciseStatus::NotSubmitted,
+                    "not submitted (missing, or the stub unchanged)",
+                ),
+            });
+        }
+        Ok(exercises)
+    })?;
     Ok(SubmissionResult {
         id: sub.id.clone(),
         source: source.to_string(),
@@ -68,6 +106,30 @@ fn is_stub(course: &Course, ex: &Exercise, src: &Path) -> Result<bool> {
     Ok(true)
 }
 
+/// An exercise's test binaries for one submission: the ordinary tests, and
+/// the schedule-exploration tier when the suite has one for it and the
+/// ordinary build succeeded.
+struct Builds {
+    ordinary: Build,
+    exploration: Option<Build>,
+}
+
+fn build_exercise(course: &Course, suite: &Suite, ex: &Exercise, src: &Path, slot: Slot<'_>) -> Result<Builds> {
+    let variant = format!("grade-{}", slot.index);
+    let test_dir = &suite.test_dirs[&ex.dir];
+    let limit = Some(course.build_time_limit());
+    let ordinary = build_tests_from(course, ex, src, test_dir, &variant, false, limit, &mut |_| {})?;
+    let has_tier = suite.explored.get(&ex.dir).is_some_and(|names| !names.is_empty());
+    let exploration = match &ordinary {
+        Build::Built { .. } if has_tier => {
+            Some(crate::compile::build_exploration(course, ex, src, test_dir, &variant, false, &mut |_| {})?)
+        }
+        _ => None,
+    };
+    Ok(Builds { ordinary, exploration })
+}
+
+#[allow(clippy::too_many_arguments)]
 fn grade_exercise(
     course: &Course,
     suite: &Suite,
@@ -75,20 +137,11 @@ fn grade_exercise(
     tests: &TestList,
     src: &Path,
     sub: &Unpacked,
-    slot: usize,
+    slot: Slot<'_>,
+    builds: Builds,
 ) -> Result<ExerciseResult> {
-    let variant = format!("grade-{slot}");
     let tidy = |text: &str| tidy_paths(course, sub, text);
-    let (binary, build_ms) = match build_tests_from(
-        course,
-        ex,
-        src,
-        &suite.test_dirs[&ex.dir],
-        &variant,
-        false,
-        Some(course.build_time_limit()),
-        &mut |_| {},
-    )? {
+    let (binary, build_ms) = match builds.ordinary {
         Build::Built { test_binary, duration } => (test_binary, duration.as_millis() as u64),
         Build::CompileError { rendered, duration } => {
             let why = if crate::reach::is_refusal(&rendered) {
@@ -103,13 +156,23 @@ fn grade_exercise(
         }
     };
     let hidden = crate::runner::list_tests(&binary)?;
-    let scratch = course.work_dir().join("grade/runs").join(format!("slot-{slot}")).join(&ex.dir);
-    let mut outcomes = crate::runner::run_tests_in(course, ex, &binary, &hidden, 1, Stop::Never, &scratch, &|_, _| {})?;
+    let scratch = course.work_dir().join("grade/runs").join(format!("slot-{}", slot.index)).join(&ex.dir);
+    let mut outcomes = crate::runner::run_tests_in(
+        course,
+        ex,
+        &binary,
+        &hidden,
+        (slot.tests_at_once)(),
+        Stop::Never,
+        &scratch,
+        &|_, _| {},
+    )?;
     let mut runs = vec![1u32; outcomes.len()];
+    let mut cpu: Duration = outcomes.iter().map(|o| o.cpu).sum();
     // A repeated test (metadata) passes only if every repetition does.
     for (o, n) in outcomes.iter_mut().zip(runs.iter_mut()) {
         let extra = course.repeat(ex, &o.name) - 1;
-        *n += rerun_while_passing(course, ex, &binary, o, Reruns::exactly(extra), &scratch)?;
+        *n += rerun_while_passing(course, ex, &binary, o, Reruns::exactly(extra), &scratch, &mut cpu)?;
     }
     outcomes.extend(crate::rules::check_rules(course, ex, src));
     runs.resize(outcomes.len(), 1);
@@ -128,7 +191,7 @@ fn grade_exercise(
         };
         for (o, n) in outcomes.iter_mut().zip(runs.iter_mut()) {
             if !o.name.starts_with("rule_") {
-                *n += rerun_while_passing(course, ex, &binary, o, confirm, &scratch)?;
+                *n += rerun_while_passing(course, ex, &binary, o, confirm, &scratch, &mut cpu)?;
             }
         }
     }
@@ -139,9 +202,8 @@ fn grade_exercise(
     // never costs a correct answer points for its style.
     let mut unexplored = Vec::new();
     let explored = suite.explored.get(&ex.dir).map(Vec::as_slice).unwrap_or_default();
-    if !explored.is_empty() {
-        let test_dir = &suite.test_dirs[&ex.dir];
-        match crate::compile::build_exploration(course, ex, src, test_dir, &variant, false, &mut |_| {})? {
+    if let Some(exploration) = builds.exploration {
+        match exploration {
             Build::Built { test_binary, .. } => {
                 let names = crate::runner::list_tests(&test_binary)?;
                 let more = crate::runner::run_tests_in(
@@ -149,12 +211,13 @@ fn grade_exercise(
                     ex,
                     &test_binary,
                     &names,
-                    1,
+                    (slot.tests_at_once)(),
                     Stop::Never,
                     &scratch,
                     &|_, _| {},
                 )?;
                 runs.extend(std::iter::repeat_n(1, more.len()));
+                cpu += more.iter().map(|o| o.cpu).sum::<Duration>();
                 outcomes.extend(more);
             }
             Build::CompileError { rendered, .. } => {
@@ -215,6 +278,7 @@ fn grade_exercise(
         max_score: results.iter().map(|t| t.max_score).sum(),
         tests: results,
         build_ms,
+        test_cpu_ms: cpu.as_millis() as u64,
         compiler_output: None,
     })
 }
@@ -242,6 +306,7 @@ fn not_run(course: &Course, ex: &Exercise, tests: &TestList, status: ExerciseSta
         max_score: results.iter().map(|t| t.max_score).sum(),
         tests: results,
         build_ms: 0,
+        test_cpu_ms: 0,
         compiler_output: None,
     }
 }
@@ -279,6 +344,7 @@ fn rerun_while_passing(
     o: &mut TestOutcome,
     reruns: Reruns,
     scratch: &Path,
+    cpu: &mut Duration,
 ) -> Result<u32> {
     let timeout = course.timeout(ex, &o.name);
     let started = Instant::now();
@@ -300,6 +366,7 @@ fn rerun_while_passing(
         });
         for again in outcomes {
             let again = again?.expect("a run without a cancel flag always reaches a verdict");
+            *cpu += again.cpu;
             if o.status != outcome::TestStatus::Passed {
                 break;
             }

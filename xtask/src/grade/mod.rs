@@ -97,10 +97,15 @@ pub fn run(course: &Course, args: Args) -> Result<i32> {
     let graded: Mutex<Vec<SubmissionResult>> = Mutex::new(Vec::new());
     let grader_failures: Mutex<Vec<String>> = Mutex::new(Vec::new());
     let reused = AtomicUsize::new(0);
+    let slots = jobs.min(mine.len().max(1));
+    let busy_slots = AtomicUsize::new(slots);
+    let tests_at_once = || (jobs / busy_slots.load(Ordering::SeqCst).max(1)).max(1);
     std::thread::scope(|s| {
-        for slot in 0..jobs.min(mine.len().max(1)) {
+        for index in 0..slots {
             let (mine, suite, staging, results_dir) = (&mine, &suite, &staging, &results_dir);
             let (next, graded, grader_failures, reused, bar) = (&next, &graded, &grader_failures, &reused, &bar);
+            let busy_slots = &busy_slots;
+            let slot = engine::Slot { index, tests_at_once: &tests_at_once };
             s.spawn(move || {
                 loop {
                     let i = next.fetch_add(1, Ordering::SeqCst);
@@ -115,6 +120,7 @@ pub fn run(course: &Course, args: Args) -> Result<i32> {
                     graded.lock().unwrap().push(result);
                     bar.inc(1);
                 }
+                busy_slots.fetch_sub(1, Ordering::SeqCst);
             });
         }
     });
@@ -165,7 +171,7 @@ fn grade_one(
     candidate: &intake::Candidate,
     staging: &Path,
     results_dir: &Path,
-    slot: usize,
+    slot: engine::Slot<'_>,
     reused: &AtomicUsize,
 ) -> Result<SubmissionResult> {
     let source = candidate.source.to_string_lossy().into_owned();

@@ -96,6 +96,10 @@ pub struct ExerciseResult {
     /// Wall time of its build, in milliseconds (0 when not built).
     #[serde(default)]
     pub build_ms: u64,
+    /// CPU time of every test process run for it (confirmation runs and
+    /// the exploration tier included, each with its supervisor), in ms.
+    #[serde(default)]
+    pub test_cpu_ms: u64,
     /// The compiler's messages when it did not compile.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub compiler_output: Option<String>,

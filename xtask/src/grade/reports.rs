@@ -843,6 +843,7 @@ mod tests {
             max_score: tests.iter().map(|t| t.max_score).sum(),
             tests,
             build_ms: 0,
+            test_cpu_ms: 0,
             compiler_output: None,
         }
     }

@@ -42,16 +42,15 @@ pub fn prepare(course: &Course, overlay: Option<&Path>) -> Result<Suite> {
     let mut test_dirs = BTreeMap::new();
     for ex in &course.exercises {
         let merged = root.join(&ex.dir);
-        if merged.exists() {
-            std::fs::remove_dir_all(&merged).with_context(|| format!("cannot clear {}", merged.display()))?;
-        }
-        copy_rs_tree(&course.tests_dir(ex), &merged, true)?;
+        let mut wanted = BTreeMap::new();
+        collect_rs_tree(&course.tests_dir(ex), true, &mut wanted)?;
         if let Some(overlay) = overlay {
             let extra = overlay.join(&ex.dir);
             if extra.is_dir() {
-                copy_rs_tree(&extra, &merged, false)?;
+                collect_rs_tree(&extra, false, &mut wanted)?;
             }
         }
+        sync_tree(&wanted, &merged)?;
         hash_tree(&mut hasher, &format!("suite/{}", ex.dir), &merged)?;
         test_dirs.insert(ex.dir.clone(), merged);
         hash_exercise_files(&mut hasher, course, ex)?;
@@ -123,18 +122,40 @@ fn hash_exercise_files(hasher: &mut Sha256, course: &Course, ex: &Exercise) -> R
     hash_tree(hasher, &format!("{}/src", ex.dir), &dir.join("src"))
 }
 
-/// Copies every `.rs` file under `from` to `to`, keeping the layout.
-fn copy_rs_tree(from: &Path, to: &Path, skip_mutants: bool) -> Result<()> {
+/// Adds every `.rs` file under `from` to `files` (path relative to `from`
+/// to the file), over any already there.
+fn collect_rs_tree(from: &Path, skip_mutants: bool, files: &mut BTreeMap<PathBuf, PathBuf>) -> Result<()> {
     for file in rs_files(from)? {
-        let rel = file.strip_prefix(from).expect("listed under from");
+        let rel = file.strip_prefix(from).expect("listed under from").to_path_buf();
         if skip_mutants && rel.starts_with("mutants") {
             continue;
         }
+        files.insert(rel, file);
+    }
+    Ok(())
+}
+
+/// Makes the `.rs` files under `to` exactly `files`, writing only those
+/// whose contents differ: cargo rebuilds on a newer file, so a batch graded
+/// against an unchanged suite reuses the last batch's builds of it.
+fn sync_tree(files: &BTreeMap<PathBuf, PathBuf>, to: &Path) -> Result<()> {
+    if to.is_dir() {
+        for file in rs_files(to)? {
+            let rel = file.strip_prefix(to).expect("listed under to");
+            if !files.contains_key(rel) {
+                std::fs::remove_file(&file).with_context(|| format!("cannot remove {}", file.display()))?;
+            }
+        }
+    }
+    for (rel, from) in files {
         let dest = to.join(rel);
         if let Some(parent) = dest.parent() {
             std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
         }
-        std::fs::copy(&file, &dest).with_context(|| format!("cannot copy {}", file.display()))?;
+        let text = std::fs::read(from).with_context(|| format!("cannot read {}", from.display()))?;
+        if std::fs::read(&dest).ok().as_deref() != Some(text.as_slice()) {
+            std::fs::write(&dest, &text).with_context(|| format!("cannot write {}", dest.display()))?;
+        }
     }
     Ok(())
 }
