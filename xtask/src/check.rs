@@ -157,9 +157,9 @@ pub fn check_exercise(
     }
     let rule_names: Vec<String> = ex.rules.keys().map(|name| format!("rule_{name}")).collect();
     // The exploration tier is built only when its tests will run: all of
-    // them, or one that --test names. For a full check it is built once the
-    // ordinary tests have spoken, so that their first verdict does not wait
-    // for a second build.
+    // them, or one that --test names. For a full check it is built while the
+    // ordinary tests run (they mostly wait, rustc mostly computes), so that
+    // neither their first verdict nor the whole check waits for it.
     let wants_exploration = |names: &[String]| only.is_empty() || only.iter().any(|n| names.contains(n));
     let mut exploration = None;
     let mut exploration_built_in = None;
@@ -187,19 +187,29 @@ pub fn check_exercise(
     if !only.is_empty() {
         names.retain(|n| only.contains(n));
     }
-    let mut tests = run_in_order(course, ex, &binary, &names, jobs, &shown, reporter)?;
-    for rule in crate::rules::check_rules(course, ex, &src_dir)
-        .iter()
-        .filter(|r| only.is_empty() || only.contains(&r.name))
-        .map(|r| shown.outcome(r))
-    {
-        reporter.test_finished(course, ex, &rule);
-        tests.push(rule);
-    }
-    if only.is_empty() {
-        let started = std::time::Instant::now();
-        exploration = build_exploration_tier(course, ex, &src_dir, &variant, color)?;
-        exploration_built_in = exploration.is_some().then(|| started.elapsed());
+    let (mut tests, built_alongside) = std::thread::scope(|s| -> Result<_> {
+        let alongside = only.is_empty().then(|| {
+            s.spawn(|| {
+                let started = std::time::Instant::now();
+                // No spinner: the tests' lines are being printed.
+                (build_exploration_tier(course, ex, &src_dir, &variant, false), started.elapsed())
+            })
+        });
+        let mut tests = run_in_order(course, ex, &binary, &names, jobs, &shown, reporter)?;
+        for rule in crate::rules::check_rules(course, ex, &src_dir)
+            .iter()
+            .filter(|r| only.is_empty() || only.contains(&r.name))
+            .map(|r| shown.outcome(r))
+        {
+            reporter.test_finished(course, ex, &rule);
+            tests.push(rule);
+        }
+        let built = alongside.map(|build| build.join().expect("the exploration build's thread panicked"));
+        Ok((tests, built))
+    })?;
+    if let Some((built, took)) = built_alongside {
+        exploration = built?;
+        exploration_built_in = exploration.is_some().then_some(took);
     }
     match exploration {
         Some(Ok((binary, mut names))) if wants_exploration(&names) => {

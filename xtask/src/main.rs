@@ -2,6 +2,7 @@
 //! command line, dispatch to one module per subcommand, map errors to exit
 //! codes (see `exit`).
 
+mod bench;
 mod capture;
 mod category;
 mod check;
@@ -73,6 +74,9 @@ enum Task {
     Verify(verify::Args),
     /// For course authors: everything that tests the course (what CI runs).
     Selftest(selftest::Args),
+    /// For course authors: time the learner's loop and the grader on this
+    /// machine against plain cargo, and write bench/results.md.
+    Bench(bench::Args),
     /// Which protections around learner code this machine gives, on or off.
     Doctor(doctor::Args),
     /// Internal: the load generator `verify` starts.
@@ -84,6 +88,10 @@ enum Task {
 }
 
 fn main() {
+    // Started as one of the benchmark's probes (a rustc wrapper or a linker)?
+    if let Some(code) = bench::probe::run_if_probe() {
+        std::process::exit(code);
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -114,6 +122,7 @@ fn main() {
         Task::Grade(args) => grade::run(&course, args),
         Task::Verify(args) => verify::run(&course, args),
         Task::Selftest(args) => selftest::run(&course, args),
+        Task::Bench(args) => bench::run(&course, args),
         Task::BurnCpu | Task::Supervise(_) | Task::Merge(_) | Task::Doctor(_) => {
             unreachable!("handled before the course is loaded")
         }

@@ -223,7 +223,7 @@ fn progress_bar(len: u64) -> indicatif::ProgressBar {
     bar
 }
 
-fn toolchain() -> String {
+pub(crate) fn toolchain() -> String {
     let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
     std::process::Command::new(rustc)
         .arg("--version")
@@ -233,7 +233,7 @@ fn toolchain() -> String {
         .unwrap_or_else(|| "unknown".to_string())
 }
 
-fn now_rfc3339() -> String {
+pub(crate) fn now_rfc3339() -> String {
     let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
     let (days, rem) = (secs / 86_400, secs % 86_400);
     // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
