@@ -269,7 +269,7 @@ pub fn run_one(
 
     let (exit_tx, exit_rx) = mpsc::channel();
     let waiter = std::thread::spawn(move || {
-        let _ = exit_tx.send(wait_with_cpu(&mut child));
+        let _ = exit_tx.send(wait_with_cpu(child.id() as libc::pid_t));
     });
     // The supervisor kills the test at its timeout; this is for a
     // supervisor that did not.
@@ -405,27 +405,31 @@ fn fresh_nonce() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Waits for `child` to end, and returns how it ended and the CPU time
-/// (user and system) of it and of every process it waited for.
-fn wait_with_cpu(child: &mut std::process::Child) -> std::io::Result<(ExitStatus, Duration)> {
-    let pid = child.id() as libc::pid_t;
+/// Waits for the child process `pid` to end, and returns how it ended and
+/// the CPU time (user and system) of it and of every process it waited for.
+/// The caller owns the child: nothing else may wait for it.
+pub fn wait_with_cpu(pid: libc::pid_t) -> std::io::Result<(ExitStatus, Duration)> {
     loop {
         let mut status = 0;
-        // SAFETY: wait4 only writes into the two values we hand it; `pid` is
-        // our own child, which nothing else waits for.
+        // SAFETY: wait4 only writes into the two values we hand it.
         let (reaped, usage) = unsafe {
             let mut usage: libc::rusage = std::mem::zeroed();
             (libc::wait4(pid, &mut status, 0, &mut usage), usage)
         };
         if reaped == pid {
-            let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
-            return Ok((ExitStatus::from_raw(status), tv(usage.ru_utime) + tv(usage.ru_stime)));
+            return Ok((ExitStatus::from_raw(status), cpu_of(&usage)));
         }
         let error = std::io::Error::last_os_error();
         if error.kind() != std::io::ErrorKind::Interrupted {
             return Err(error);
         }
     }
+}
+
+/// User plus system CPU time of a resource-usage record.
+pub fn cpu_of(usage: &libc::rusage) -> Duration {
+    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    tv(usage.ru_utime) + tv(usage.ru_stime)
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -582,8 +582,7 @@ fn children_cpu() -> Duration {
         libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage);
         usage
     };
-    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
-    tv(usage.ru_utime) + tv(usage.ru_stime)
+    crate::runner::cpu_of(&usage)
 }
 
 /// Keeps every core busy from a separate process until dropped, so the

@@ -190,25 +190,11 @@ fn measure(command: &mut Command, what: &str) -> Result<Measured> {
         let _ = std::io::Read::read_to_string(&mut stdout, &mut text);
         text
     });
-    let (status, cpu) = loop {
-        let mut status = 0;
-        // SAFETY: wait4 only writes into the two values handed to it.
-        let (reaped, usage) = unsafe {
-            let mut usage: libc::rusage = std::mem::zeroed();
-            (libc::wait4(pid, &mut status, 0, &mut usage), usage)
-        };
-        if reaped == pid {
-            break (status, super::probe::cpu_of(&usage));
-        }
-        let error = std::io::Error::last_os_error();
-        if error.kind() != std::io::ErrorKind::Interrupted {
-            bail!("lost {what}: {error}");
-        }
-    };
+    let (status, cpu) = crate::runner::wait_with_cpu(pid).with_context(|| format!("lost {what}"))?;
     let wall = started.elapsed();
     let stdout = reader.join().unwrap_or_default();
-    if !libc::WIFEXITED(status) || libc::WEXITSTATUS(status) != 0 {
-        bail!("{what} failed (wait status {status}):\n{stdout}");
+    if !status.success() {
+        bail!("{what} failed ({status}):\n{stdout}");
     }
     Ok(Measured { wall, cpu, stdout })
 }

@@ -65,7 +65,7 @@ fn run(program: &std::ffi::OsStr, args: &[std::ffi::OsString], kind: &str, log: 
         }
     };
     let child_pid = child.id() as libc::pid_t;
-    let (status, cpu) = match wait_with_cpu(child_pid) {
+    let (status, cpu) = match crate::runner::wait_with_cpu(child_pid) {
         Ok(done) => done,
         Err(e) => {
             eprintln!("{kind} probe: lost {}: {e}", program.to_string_lossy());
@@ -96,29 +96,6 @@ fn run(program: &std::ffi::OsStr, args: &[std::ffi::OsString], kind: &str, log: 
         }
     }
     status.code().unwrap_or_else(|| 128 + status.signal().unwrap_or(0))
-}
-
-fn wait_with_cpu(pid: libc::pid_t) -> std::io::Result<(std::process::ExitStatus, Duration)> {
-    loop {
-        let mut status = 0;
-        // SAFETY: wait4 only writes into the two values handed to it.
-        let (reaped, usage) = unsafe {
-            let mut usage: libc::rusage = std::mem::zeroed();
-            (libc::wait4(pid, &mut status, 0, &mut usage), usage)
-        };
-        if reaped == pid {
-            return Ok((std::process::ExitStatus::from_raw(status), cpu_of(&usage)));
-        }
-        let error = std::io::Error::last_os_error();
-        if error.kind() != std::io::ErrorKind::Interrupted {
-            return Err(error);
-        }
-    }
-}
-
-pub fn cpu_of(usage: &libc::rusage) -> Duration {
-    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
-    tv(usage.ru_utime) + tv(usage.ru_stime)
 }
 
 /// Installs both probes in `dir` (copies of this program) and empties the log.
