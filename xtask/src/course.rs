@@ -35,7 +35,7 @@ pub struct Defaults {
     /// Wall-clock limit for one hidden test process.
     #[serde(default = "default_timeout_secs")]
     pub timeout_secs: f64,
-    /// Grading only: once an exercise has failed a test, each of its tests
+    /// Grading only: once an exercise has failed a hidden test (not a rule), each of its tests
     /// that passed is run again at least this many times, and fails at its
     /// first failure. Racy code passes a test now and then by luck; this
     /// makes its partial credit the same from one grading to the next.

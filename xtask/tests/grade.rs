@@ -430,6 +430,8 @@ fn a_failing_exercise_has_its_passing_tests_confirmed_and_repeat_is_kept() {
         "pub fn halve(x: u32) -> u32 {{\n    let seen = std::path::Path::new({marker:?});\n    if x % 2 == 0 {{ return x / 2 + 1; }}\n    if seen.exists() {{ x.div_ceil(2) }} else {{ std::fs::write(seen, \"\").unwrap(); x / 2 }}\n}}\n"
     );
     checkout(&batch.join("lucky"), &[("04_halve", &lucky)]);
+    // Behaves, but breaks a rule of `good` (no Vec).
+    checkout(&batch.join("carol"), &[("03_good", GOOD_WITH_VEC)]);
 
     let out = tmp.path().join("out");
     // The stand-in for a race keeps its memory in a file outside its
@@ -463,6 +465,12 @@ fn a_failing_exercise_has_its_passing_tests_confirmed_and_repeat_is_kept() {
     assert_eq!(runs("alice", "good", "doubles")["runs"], 3);
     assert_eq!(runs("alice", "good", "doubles")["status"], "passed");
     assert_eq!(runs("alice", "good", "doubles_zero")["runs"], 1);
+
+    // A broken rule is read from the source, not a sign of a race: the
+    // tests that passed are not run again.
+    assert_eq!(runs("carol", "good", "rule_no_vec")["status"], "failed");
+    assert_eq!(runs("carol", "good", "doubles_zero")["runs"], 1, "a rule breaker is not confirmed");
+    assert_eq!(runs("carol", "good", "doubles")["runs"], 3, "repeat still holds");
 }
 
 /// Graders of one course checkout share its suite folder and build slots,

@@ -174,13 +174,13 @@ fn grade_exercise(
         let extra = course.repeat(ex, &o.name) - 1;
         *n += rerun_while_passing(course, ex, &binary, o, Reruns::exactly(extra), &scratch, &mut cpu)?;
     }
-    outcomes.extend(crate::rules::check_rules(course, ex, src));
-    runs.resize(outcomes.len(), 1);
-    // The exercise is wrong somewhere. Racy code passes some tests only by
+    // The code misbehaved somewhere. Racy code passes some tests only by
     // luck of the schedule, so each test that passed must keep passing
     // while it is run again: the same code then earns the same partial
-    // credit every time it is graded. Code that passes everything is not
-    // re-run, so a correct exercise costs nothing more.
+    // credit every time it is graded. Code whose every test passed is not
+    // re-run, so a correct exercise costs nothing more; nor is code that
+    // behaves but breaks a rule (a lock where the lesson forbids one): a
+    // rule is read from the source and says nothing about races.
     if outcomes.iter().any(|o| o.status != outcome::TestStatus::Passed) {
         let d = &course.defaults;
         let confirm = Reruns {
@@ -190,11 +190,11 @@ fn grade_exercise(
             at_once: CONFIRM_AT_ONCE,
         };
         for (o, n) in outcomes.iter_mut().zip(runs.iter_mut()) {
-            if !o.name.starts_with("rule_") {
-                *n += rerun_while_passing(course, ex, &binary, o, confirm, &scratch, &mut cpu)?;
-            }
+            *n += rerun_while_passing(course, ex, &binary, o, confirm, &scratch, &mut cpu)?;
         }
     }
+    outcomes.extend(crate::rules::check_rules(course, ex, src));
+    runs.resize(outcomes.len(), 1);
 
     // The schedule-exploration tier: its verdicts do not depend on luck, so
     // one run. Code that cannot be rebuilt on shuttle is not explored, and
