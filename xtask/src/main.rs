@@ -13,6 +13,7 @@ mod exit;
 mod explore;
 mod filelock;
 mod grade;
+mod gradescope_bundle;
 mod hint;
 mod list;
 mod merge;
@@ -69,6 +70,9 @@ enum Task {
     Grade(grade::Args),
     /// For graders: combine the outputs of `grade --shard` runs.
     Merge(merge::Args),
+    /// For graders: the autograder zip for a Gradescope assignment
+    /// (setup.sh, run_autograder and the course without its answers).
+    GradescopeBundle(gradescope_bundle::Args),
     /// For course authors: stubs fail, solutions pass N times under load,
     /// every mutant is killed.
     Verify(verify::Args),
@@ -120,6 +124,7 @@ fn main() {
         Task::Watch(args) => watch::run(&course, args),
         Task::Replay(args) => replay::run(&course, args),
         Task::Grade(args) => grade::run(&course, args),
+        Task::GradescopeBundle(args) => gradescope_bundle::run(&course, args),
         Task::Verify(args) => verify::run(&course, args),
         Task::Selftest(args) => selftest::run(&course, args),
         Task::Bench(args) => bench::run(&course, args),

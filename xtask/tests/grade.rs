@@ -8,41 +8,12 @@ mod support;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
-use support::FixtureCourse;
-
-/// The fixture course without the exercises that exist to misbehave under
-/// `check` (`mixed` hangs and floods; `broken` does not compile).
-fn grading_course() -> FixtureCourse {
-    let course = FixtureCourse::new();
-    let info = course.path().join("exercises/info.toml");
-    let text = std::fs::read_to_string(&info).unwrap();
-    let mut table: toml::Table = text.parse().unwrap();
-    let exercises = table["exercise"].as_array_mut().unwrap();
-    exercises.retain(|e| !matches!(e["name"].as_str(), Some("mixed" | "broken")));
-    std::fs::write(&info, toml::to_string(&table).unwrap()).unwrap();
-    course
-}
+use support::{checkout, grading_course};
 
 const HALVE_SOLUTION: &str = "pub fn halve(x: u32) -> u32 { x / 2 }\n";
 const HALVE_ROUNDS_UP: &str = "pub fn halve(x: u32) -> u32 { x.div_ceil(2) }\n";
 const GOOD_WITH_VEC: &str = "pub fn double(x: u32) -> u32 { vec![x, x].iter().sum() }\n";
 const GOOD_OTHER_STYLE: &str = "pub fn double(x: u32) -> u32 { x + x }\n";
-
-/// A learner's checkout: `exercises/NN/src/lib.rs` for each given exercise,
-/// plus a manifest and a build script that must be ignored.
-fn checkout(dir: &Path, files: &[(&str, &str)]) {
-    for (ex, text) in files {
-        let src = dir.join("exercises").join(ex).join("src");
-        std::fs::create_dir_all(&src).unwrap();
-        std::fs::write(src.join("lib.rs"), text).unwrap();
-        std::fs::write(
-            dir.join("exercises").join(ex).join("Cargo.toml"),
-            "[package]\nname = \"evil\"\nbuild = \"build.rs\"\n",
-        )
-        .unwrap();
-        std::fs::write(dir.join("exercises").join(ex).join("build.rs"), "fn main() { panic!(\"ran\") }\n").unwrap();
-    }
-}
 
 fn zip_of(dir: &Path, zip_path: &Path, prefix: &str) {
     let file = std::fs::File::create(zip_path).unwrap();

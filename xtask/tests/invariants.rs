@@ -202,3 +202,104 @@ fn exercises_follow_the_curriculum() {
         );
     }
 }
+
+/// The `mod name;` declarations of a Rust file (not inline `mod name { }`).
+fn declared_modules(text: &str) -> Vec<String> {
+    text.lines()
+        .filter_map(|line| {
+            let line = line.trim();
+            let rest = line.strip_prefix("pub ").or_else(|| line.strip_prefix("pub(crate) ")).unwrap_or(line);
+            let name = rest.strip_prefix("mod ")?.strip_suffix(';')?;
+            name.chars().all(|c| c.is_alphanumeric() || c == '_').then(|| name.to_string())
+        })
+        .collect()
+}
+
+/// Every file reachable from `root` through `mod` declarations.
+fn module_tree(root: &Path) -> Vec<std::path::PathBuf> {
+    let mut seen = Vec::new();
+    let mut stack = vec![(root.to_path_buf(), true)];
+    while let Some((file, owns_dir)) = stack.pop() {
+        if seen.contains(&file) {
+            continue;
+        }
+        let text = read(&file);
+        let dir = if owns_dir {
+            file.parent().unwrap().to_path_buf()
+        } else {
+            file.parent().unwrap().join(file.file_stem().unwrap())
+        };
+        for name in declared_modules(&text) {
+            let flat = dir.join(format!("{name}.rs"));
+            let nested = dir.join(&name).join("mod.rs");
+            match (flat.is_file(), nested.is_file()) {
+                (true, _) => stack.push((flat, false)),
+                (false, true) => stack.push((nested, true)),
+                _ => panic!("{} declares `mod {name};` but has no file for it", file.display()),
+            }
+        }
+        seen.push(file);
+    }
+    seen
+}
+
+/// rust-analyzer analyses a file only when it belongs to a target of a
+/// workspace member. So every exercise's sources and every hidden test file
+/// must be reachable from one (mutants and solutions stay outside on
+/// purpose), and the exploration tests, which only `cargo xtask` runs, must
+/// still compile as the editor sees them: against the exercise on std.
+#[test]
+fn every_exercise_and_hidden_test_file_is_in_a_workspace_target() {
+    let root = course_root();
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let output = Command::new(&cargo)
+        .args(["metadata", "--format-version", "1", "--no-deps", "--manifest-path"])
+        .arg(root.join("Cargo.toml"))
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "cargo metadata: {}", String::from_utf8_lossy(&output.stderr));
+    let metadata: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let mut reachable = Vec::new();
+    for package in metadata["packages"].as_array().unwrap() {
+        for target in package["targets"].as_array().unwrap() {
+            reachable.extend(module_tree(Path::new(target["src_path"].as_str().unwrap())));
+        }
+    }
+    let mut files = Vec::new();
+    for ex in exercises() {
+        let dir = ex["dir"].as_str().unwrap();
+        for top in [root.join("exercises").join(dir).join("src"), root.join("tests").join(dir)] {
+            let mut stack = vec![top];
+            while let Some(dir) = stack.pop() {
+                for entry in std::fs::read_dir(&dir).unwrap() {
+                    let path = entry.unwrap().path();
+                    if path.is_dir() && path.file_name().is_some_and(|n| n != "mutants") {
+                        stack.push(path);
+                    } else if path.extension().is_some_and(|e| e == "rs") {
+                        files.push(path);
+                    }
+                }
+            }
+        }
+    }
+    let unseen: Vec<_> = files.iter().filter(|f| !reachable.contains(f)).collect();
+    assert!(unseen.is_empty(), "files no workspace target reaches, so editors do not analyse them: {unseen:#?}");
+
+    for ex in exercises() {
+        let dir = ex["dir"].as_str().unwrap();
+        if !root.join("tests").join(dir).join("explore.rs").is_file() {
+            continue;
+        }
+        let package = format!("{}_tests", ex["name"].as_str().unwrap());
+        let output = Command::new(&cargo)
+            .args(["check", "--quiet", "-p", &package, "--test", "explore", "--manifest-path"])
+            .arg(root.join("Cargo.toml"))
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{package}'s explore.rs does not compile as editors see it:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}

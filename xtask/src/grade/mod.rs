@@ -30,15 +30,23 @@ Writes OUT/report.json, OUT/grades.csv, OUT/junit.xml and OUT/gradescope/<id>/re
 Each submission's result is kept in OUT/results/ as soon as it is graded: run the same command \
 again after an interruption and only what was unfinished is graded.
 
+`--prepare` grades nothing: it builds every exercise's hidden tests against its stub, which \
+compiles every dependency, so that a container image or an autograder set-up can grade later at \
+once and with no network (deploy/prepare.sh runs it after `cargo fetch`).
+
 Exit status: 0 the batch was graded (whatever the scores), 2 bad command line, 3 the grader \
 itself failed (a submission it could not grade is named in the report).")]
 pub struct Args {
     /// Submissions: folders, .zip, .tar.gz/.tgz, or folders of them.
-    #[arg(required = true, value_name = "SUBMISSION")]
+    #[arg(required_unless_present = "prepare", value_name = "SUBMISSION")]
     pub submissions: Vec<PathBuf>,
     /// Where the reports go.
-    #[arg(long, value_name = "DIR")]
-    pub out: PathBuf,
+    #[arg(long, value_name = "DIR", required_unless_present = "prepare")]
+    pub out: Option<PathBuf>,
+    /// Grade nothing: build the suite (every exercise's hidden tests against
+    /// its stub, and so every dependency) and exit.
+    #[arg(long, conflicts_with_all = ["submissions", "out", "jobs", "shard", "shard_count"])]
+    pub prepare: bool,
     /// Private tests laid over the hidden ones: DIR/NN_name/*.rs adds or
     /// replaces files of tests/NN_name/.
     #[arg(long, value_name = "DIR")]
@@ -64,6 +72,10 @@ struct CachedResult {
 }
 
 pub fn run(course: &Course, args: Args) -> Result<i32> {
+    if args.prepare {
+        return prepare_only(course, args.tests.as_deref());
+    }
+    let out = args.out.clone().expect("clap requires --out without --prepare");
     let jobs = args.jobs.unwrap_or_else(crate::runner::default_jobs).max(1);
     let shard = shard::Shard::from_args(args.shard.as_deref(), args.shard_count)?;
     let started = now_rfc3339();
@@ -75,20 +87,10 @@ pub fn run(course: &Course, args: Args) -> Result<i32> {
     // The suite folder, the build slots and their scratch folders belong to
     // the course checkout: a second grader there would overwrite them under
     // the first one's feet, so graders of one checkout take turns.
-    let lock_path = course.work_dir().join("grade/grader.lock");
-    let _one_grader = match crate::filelock::try_lock(&lock_path)? {
-        Some(lock) => lock,
-        None => {
-            eprintln!(
-                "waiting for the other `cargo xtask grade` running in this course checkout to finish \
-                 (to grade shards at the same time, use one clone of the course for each)"
-            );
-            crate::filelock::lock(&lock_path)?
-        }
-    };
+    let _one_grader = one_grader_at_a_time(course)?;
     eprintln!("preparing the suite (the hidden tests{})", if args.tests.is_some() { " and --tests" } else { "" });
     let suite = suite::prepare(course, args.tests.as_deref())?;
-    let results_dir = args.out.join("results");
+    let results_dir = out.join("results");
     std::fs::create_dir_all(&results_dir).with_context(|| format!("cannot create {}", results_dir.display()))?;
     let staging = course.work_dir().join("grade/staging");
 
@@ -146,7 +148,7 @@ pub fn run(course: &Course, args: Args) -> Result<i32> {
         },
         submissions,
     };
-    reports::write_all(&report, &args.out)?;
+    reports::write_all(&report, &out)?;
     print!("{}", reports::summary_table(&report));
     let reused = reused.into_inner();
     println!(
@@ -154,13 +156,46 @@ pub fn run(course: &Course, args: Args) -> Result<i32> {
         report.submissions.len(),
         if report.submissions.len() == 1 { "" } else { "s" },
         reused,
-        args.out.display()
+        out.display()
     );
     let failures = grader_failures.into_inner().unwrap();
     for f in &failures {
         eprintln!("error: {f}");
     }
     Ok(if failures.is_empty() { crate::exit::OK } else { crate::exit::INTERNAL })
+}
+
+/// The suite folder, the build slots and their scratch folders belong to
+/// the course checkout: a second grader there would overwrite them under the
+/// first one's feet, so graders of one checkout take turns.
+fn one_grader_at_a_time(course: &Course) -> Result<crate::filelock::FileLock> {
+    let lock_path = course.work_dir().join("grade/grader.lock");
+    Ok(match crate::filelock::try_lock(&lock_path)? {
+        Some(lock) => lock,
+        None => {
+            eprintln!(
+                "waiting for the other `cargo xtask grade` running in this course checkout to finish \
+                 (to grade shards at the same time, use one clone of the course for each)"
+            );
+            crate::filelock::lock(&lock_path)?
+        }
+    })
+}
+
+/// `grade --prepare`: build what every later grading needs, grade nothing.
+fn prepare_only(course: &Course, overlay: Option<&Path>) -> Result<i32> {
+    let _one_grader = one_grader_at_a_time(course)?;
+    eprintln!("preparing the suite: every exercise's hidden tests, built against its stub with every dependency");
+    let started = std::time::Instant::now();
+    let suite = suite::prepare(course, overlay)?;
+    let tests: usize = suite.tests.values().map(Vec::len).sum();
+    println!(
+        "ready to grade: {} exercises, {tests} tests, suite {} (built in {:.0} s)",
+        suite.tests.len(),
+        &suite.hash[..12],
+        started.elapsed().as_secs_f64()
+    );
+    Ok(crate::exit::OK)
 }
 
 /// Unpacks, grades and keeps one submission, or reuses what an earlier run

@@ -80,3 +80,32 @@ pub fn test_line<'a>(lines: &'a [serde_json::Value], name: &str) -> &'a serde_js
         .find(|l| l["type"] == "test" && l["name"] == name)
         .unwrap_or_else(|| panic!("no line for test {name} in {lines:#?}"))
 }
+
+/// The fixture course without the exercises that exist to misbehave under
+/// `check` (`mixed` hangs and floods; `broken` does not compile).
+pub fn grading_course() -> FixtureCourse {
+    let course = FixtureCourse::new();
+    let info = course.path().join("exercises/info.toml");
+    let text = std::fs::read_to_string(&info).unwrap();
+    let mut table: toml::Table = text.parse().unwrap();
+    let exercises = table["exercise"].as_array_mut().unwrap();
+    exercises.retain(|e| !matches!(e["name"].as_str(), Some("mixed" | "broken")));
+    std::fs::write(&info, toml::to_string(&table).unwrap()).unwrap();
+    course
+}
+
+/// A learner's checkout: `exercises/NN/src/lib.rs` for each given exercise,
+/// plus a manifest and a build script that must be ignored.
+pub fn checkout(dir: &Path, files: &[(&str, &str)]) {
+    for (ex, text) in files {
+        let src = dir.join("exercises").join(ex).join("src");
+        std::fs::create_dir_all(&src).unwrap();
+        std::fs::write(src.join("lib.rs"), text).unwrap();
+        std::fs::write(
+            dir.join("exercises").join(ex).join("Cargo.toml"),
+            "[package]\nname = \"evil\"\nbuild = \"build.rs\"\n",
+        )
+        .unwrap();
+        std::fs::write(dir.join("exercises").join(ex).join("build.rs"), "fn main() { panic!(\"ran\") }\n").unwrap();
+    }
+}
