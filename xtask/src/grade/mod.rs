@@ -84,9 +84,6 @@ pub fn run(course: &Course, args: Args) -> Result<i32> {
     let mine: Vec<intake::Candidate> =
         candidates.into_iter().enumerate().filter(|(i, _)| shard.includes(*i)).map(|(_, c)| c).collect();
 
-    // The suite folder, the build slots and their scratch folders belong to
-    // the course checkout: a second grader there would overwrite them under
-    // the first one's feet, so graders of one checkout take turns.
     let _one_grader = one_grader_at_a_time(course)?;
     eprintln!("preparing the suite (the hidden tests{})", if args.tests.is_some() { " and --tests" } else { "" });
     let suite = suite::prepare(course, args.tests.as_deref())?;
