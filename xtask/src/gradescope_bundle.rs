@@ -76,17 +76,12 @@ pub fn run(course: &Course, args: Args) -> Result<i32> {
     Ok(crate::exit::OK)
 }
 
-/// Whether the grader needs the course file at `rel` (relative to the course
-/// root). Solutions and mutants stay out: learners' code runs in the same
-/// container as the autograder's files.
-fn needed(rel: &Path) -> bool {
-    let parts: Vec<&str> = rel
-        .components()
-        .map(|c| match c {
-            Component::Normal(s) => s.to_str().unwrap_or(""),
-            _ => "",
-        })
-        .collect();
+/// Whether the grader needs the course file named `name` in the zip (its
+/// path relative to the course root, `/`-separated). Solutions and mutants
+/// stay out: learners' code runs in the same container as the autograder's
+/// files.
+fn needed(name: &str) -> bool {
+    let parts: Vec<&str> = name.split('/').collect();
     match parts.as_slice() {
         ["Cargo.toml" | "Cargo.lock" | "rustfmt.toml"] => true,
         [".cargo", ..] | ["exercises", ..] => true,
@@ -111,13 +106,13 @@ fn course_files(root: &Path) -> Result<Vec<Entry>> {
             continue;
         };
         for file in files {
-            let rel = file.strip_prefix(root).expect("listed under the root");
-            if !needed(rel) {
+            let name = zip_name(file.strip_prefix(root).expect("listed under the root"))?;
+            if !needed(&name) {
                 continue;
             }
             let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
-            let executable = rel.extension().is_some_and(|e| e == "sh");
-            entries.push(Entry { name: zip_name(rel)?, bytes, executable });
+            let executable = name.ends_with(".sh");
+            entries.push(Entry { name, bytes, executable });
         }
     }
     if !entries.iter().any(|e| e.name == "deploy/prepare.sh") {
@@ -211,7 +206,7 @@ mod tests {
             "xtask/src/main.rs",
             "deploy/prepare.sh",
         ] {
-            assert!(needed(Path::new(kept)), "{kept} should be in the bundle");
+            assert!(needed(kept), "{kept} should be in the bundle");
         }
         for left in [
             "solutions/04_counter/src/lib.rs",
@@ -222,7 +217,7 @@ mod tests {
             "deploy/Dockerfile",
             "target/debug/xtask",
         ] {
-            assert!(!needed(Path::new(left)), "{left} should not be in the bundle");
+            assert!(!needed(left), "{left} should not be in the bundle");
         }
     }
 }

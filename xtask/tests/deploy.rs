@@ -66,13 +66,7 @@ fn run_script(shell: &[&str], script: &str, dir: &Path, env: &BTreeMap<String, S
         .env_remove("THREADWORK_ROOT")
         .output()
         .unwrap();
-    assert!(
-        output.status.success(),
-        "`{script}` failed ({}):\n{}\n{}",
-        output.status,
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    support::assert_succeeded(&output, &format!("`{script}`"));
 }
 
 /// The grades of the whole batch graded in one run.

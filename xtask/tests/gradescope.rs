@@ -111,13 +111,7 @@ fn run(mut cmd: Command, what: &str) -> std::process::Output {
     let started = Instant::now();
     let output = cmd.output().unwrap_or_else(|e| panic!("cannot run {what}: {e}"));
     eprintln!("{what}: {} in {:.1} s", output.status, started.elapsed().as_secs_f64());
-    assert!(
-        output.status.success(),
-        "{what} failed ({}):\n--- stdout\n{}\n--- stderr\n{}",
-        output.status,
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    support::assert_succeeded(&output, what);
     output
 }
 

@@ -109,3 +109,14 @@ pub fn checkout(dir: &Path, files: &[(&str, &str)]) {
         std::fs::write(dir.join("exercises").join(ex).join("build.rs"), "fn main() { panic!(\"ran\") }\n").unwrap();
     }
 }
+
+/// Asserts that a command `what` succeeded, showing its output if not.
+pub fn assert_succeeded(output: &std::process::Output, what: &str) {
+    assert!(
+        output.status.success(),
+        "{what} failed ({}):\n--- stdout\n{}\n--- stderr\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
