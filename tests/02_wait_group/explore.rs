@@ -1,6 +1,6 @@
 //! Schedule exploration for exercise 02: the learner's WaitGroup, rebuilt
 //! on shuttle's Mutex, Condvar, atomics and threads (see
-//! `xtask/src/explore.rs`), run under thousands of chosen interleavings.
+//! `xtask/src/engine/explore.rs`), run under thousands of chosen interleavings.
 //!
 //! A lost wakeup hides in a window a few instructions wide: real threads
 //! started together almost never land in it, but a scheduler that may

@@ -1,5 +1,5 @@
 //! Schedule exploration for exercise 04: the learner's Counter, rebuilt on
-//! shuttle's Mutex and threads (see `xtask/src/explore.rs`), run under
+//! shuttle's Mutex and threads (see `xtask/src/engine/explore.rs`), run under
 //! thousands of chosen interleavings.
 //!
 //! A lost update or a check-then-act lives between two lock acquisitions:

@@ -1,5 +1,5 @@
 //! Schedule exploration for exercise 05: the learner's AtomicCounter,
-//! rebuilt on shuttle's atomics and threads (see `xtask/src/explore.rs`),
+//! rebuilt on shuttle's atomics and threads (see `xtask/src/engine/explore.rs`),
 //! run under thousands of chosen interleavings.
 //!
 //! Every race this exercise warns about sits between two atomic operations

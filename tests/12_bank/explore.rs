@@ -1,5 +1,5 @@
 //! Schedule exploration for exercise 12: the learner's Bank, rebuilt on
-//! shuttle's Mutex and threads (see `xtask/src/explore.rs`), run under
+//! shuttle's Mutex and threads (see `xtask/src/engine/explore.rs`), run under
 //! thousands of chosen interleavings.
 //!
 //! The bank's mistakes live between two lock operations: a transfer that

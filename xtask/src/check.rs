@@ -5,9 +5,9 @@
 //! exercise that passed before and has not changed is not re-run, and it
 //! stops at the first exercise that fails (`--all` goes on).
 
-use crate::compile::{Build, build_hidden_tests};
-use crate::course::{Course, Exercise};
-use crate::outcome::{ExerciseOutcome, ExerciseStatus, TestOutcome};
+use crate::engine::compile::{Build, build_hidden_tests};
+use crate::engine::course::{Course, Exercise};
+use crate::engine::outcome::{ExerciseOutcome, ExerciseStatus, TestOutcome};
 use crate::progress::{Progress, fingerprint};
 use crate::report::{Human, JsonLines, Reporter};
 use anyhow::{Context, Result, bail};
@@ -69,11 +69,11 @@ pub fn run(course: &Course, args: Args) -> Result<i32> {
     if !args.tests.is_empty() && args.exercises.len() != 1 {
         return Err(crate::exit::Usage("--test needs exactly one exercise named".into()).into());
     }
-    let jobs = args.jobs.unwrap_or_else(crate::runner::default_jobs);
+    let jobs = args.jobs.unwrap_or_else(crate::engine::process::default_jobs);
     let mut reporter: Box<dyn Reporter> = match args.format {
-        Format::Human => Box::new(Human::new(crate::category::Catalogue::load(course)?)),
+        Format::Human => Box::new(Human::new(crate::engine::category::Catalogue::load(course)?)),
         Format::Json => Box::new(JsonLines::new()),
-        Format::Github => Box::new(crate::report::Github::new(crate::category::Catalogue::load(course)?)),
+        Format::Github => Box::new(crate::report::Github::new(crate::engine::category::Catalogue::load(course)?)),
     };
     let spinner_allowed = args.format == Format::Human;
     let mut progress = Progress::load(course);
@@ -151,7 +151,7 @@ pub fn check_exercise(
         }
     };
 
-    let mut names = crate::runner::list_tests(&binary)?;
+    let mut names = crate::engine::runner::list_tests(&binary)?;
     if names.is_empty() {
         bail!("the hidden tests of `{}` declare no test: the course is broken", ex.name);
     }
@@ -196,7 +196,7 @@ pub fn check_exercise(
             })
         });
         let mut tests = run_in_order(course, ex, &binary, &names, jobs, &shown, reporter)?;
-        for rule in crate::rules::check_rules(course, ex, &src_dir)
+        for rule in crate::engine::rules::check_rules(course, ex, &src_dir)
             .iter()
             .filter(|r| only.is_empty() || only.contains(&r.name))
             .map(|r| shown.outcome(r))
@@ -216,14 +216,14 @@ pub fn check_exercise(
             if !only.is_empty() {
                 names.retain(|n| only.contains(n));
             }
-            let copy = crate::explore::copy_dir(course, ex, &variant);
+            let copy = crate::engine::explore::copy_dir(course, ex, &variant);
             let shown = shown.with_copy(course, &copy, &src_dir);
             tests.extend(run_in_order(course, ex, &binary, &names, jobs, &shown, reporter)?);
         }
         Some(Err(why)) => reporter.note(course, ex, &why),
         _ => {}
     }
-    let status = if tests.iter().all(|t| t.status == crate::outcome::TestStatus::Passed) {
+    let status = if tests.iter().all(|t| t.status == crate::engine::outcome::TestStatus::Passed) {
         ExerciseStatus::Passed
     } else {
         ExerciseStatus::Failed
@@ -253,15 +253,22 @@ fn run_in_order(
     reporter: &mut dyn Reporter,
 ) -> Result<Vec<TestOutcome>> {
     let ordered = Mutex::new(InOrder { next: 0, pending: vec![None; names.len()], reporter });
-    let tests =
-        crate::runner::run_tests(course, ex, binary, names, jobs, crate::runner::Stop::Never, &|i, outcome| {
+    let tests = crate::engine::runner::run_tests(
+        course,
+        ex,
+        binary,
+        names,
+        jobs,
+        crate::engine::runner::Stop::Never,
+        &|i, outcome| {
             let mut o = ordered.lock().unwrap();
             o.pending[i] = Some(shown.outcome(outcome));
             while let Some(Some(ready)) = o.pending.get(o.next).cloned() {
                 o.reporter.test_finished(course, ex, &ready);
                 o.next += 1;
             }
-        })?;
+        },
+    )?;
     Ok(tests.iter().map(|t| shown.outcome(t)).collect())
 }
 
@@ -279,21 +286,26 @@ fn build_exploration_tier(
     variant: &str,
     color: bool,
 ) -> Result<Option<Exploration>> {
-    if crate::explore::tests_file(course, ex).is_none() {
+    if crate::engine::explore::tests_file(course, ex).is_none() {
         return Ok(None);
     }
     let spinner = Spinner::new(color, &format!("building {} for schedule exploration", ex.name));
-    let build =
-        crate::compile::build_exploration(course, ex, src_dir, &course.tests_dir(ex), variant, false, &mut |what| {
-            spinner.set(what)
-        });
+    let build = crate::engine::compile::build_exploration(
+        course,
+        ex,
+        src_dir,
+        &course.tests_dir(ex),
+        variant,
+        false,
+        &mut |what| spinner.set(what),
+    );
     spinner.finish();
     Ok(Some(match build? {
         Build::Built { test_binary, .. } => {
-            let names = crate::runner::list_tests(&test_binary)?;
+            let names = crate::engine::runner::list_tests(&test_binary)?;
             Ok((test_binary, names))
         }
-        Build::CompileError { rendered, .. } => Err(match rendered.strip_prefix(crate::explore::REFUSAL) {
+        Build::CompileError { rendered, .. } => Err(match rendered.strip_prefix(crate::engine::explore::REFUSAL) {
             Some(why) => format!("schedule exploration skipped: {why}; the other tests judge it"),
             None => format!(
                 "schedule exploration skipped: {} does not build on shuttle's threads and locks (it uses \
@@ -388,7 +400,7 @@ pub fn resolve_sources(course: &Course, ex: &Exercise, sources: &Sources) -> Res
         let dir = course.work_dir().join("sources").join(format!("{}-{variant}", ex.dir));
         std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
         let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
-        crate::compile::write_if_changed(&dir.join("lib.rs"), &text)?;
+        crate::engine::compile::write_if_changed(&dir.join("lib.rs"), &text)?;
         return Ok((dir, variant));
     }
     for candidate in [path.join("src"), path.clone()] {

@@ -1,7 +1,7 @@
 //! `cargo xtask doctor`: the protection layers around learner code on this
 //! machine, each on or off, and why.
 
-use crate::sandbox::Sandbox;
+use crate::engine::sandbox::Sandbox;
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
@@ -33,7 +33,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         layers.len(),
         if off > 0 { "; the others are off here" } else { "" }
     );
-    match crate::stacks::gdb() {
+    match crate::engine::stacks::gdb() {
         Some(gdb) => println!("stacks of stuck tests: taken with {}", gdb.display()),
         None => println!("stacks of stuck tests: not taken (install gdb to see where a stuck test's threads were)"),
     }

@@ -10,7 +10,7 @@
 //! two scripts from `deploy/gradescope/`, the toolchain version this machine
 //! builds with, and the grader's private tests when given.
 
-use crate::course::Course;
+use crate::engine::course::Course;
 use anyhow::{Context, Result, bail};
 use std::io::Write;
 use std::path::{Component, Path, PathBuf};

@@ -1,6 +1,6 @@
 //! `cargo xtask hint EXERCISE`: the exercise's hints, gentlest first.
 
-use crate::course::Course;
+use crate::engine::course::Course;
 use anyhow::Result;
 use std::io::Write;
 

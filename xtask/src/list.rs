@@ -1,7 +1,7 @@
 //! `cargo xtask list`: every exercise and where the learner stands on it.
 
-use crate::course::Course;
-use crate::outcome::ExerciseStatus;
+use crate::engine::course::Course;
+use crate::engine::outcome::ExerciseStatus;
 use crate::progress::{Progress, Standing};
 use anyhow::Result;
 use std::io::Write;

@@ -3,32 +3,20 @@
 //! codes (see `exit`).
 
 mod bench;
-mod capture;
-mod category;
 mod check;
-mod compile;
-mod course;
 mod doctor;
+mod engine;
 mod exit;
-mod explore;
-mod filelock;
 mod grade;
 mod gradescope_bundle;
 mod hint;
 mod list;
 mod merge;
-mod outcome;
 mod progress;
-mod reach;
 mod replay;
 mod report;
 mod reset;
-mod rules;
-mod runner;
-mod sandbox;
 mod selftest;
-mod stacks;
-mod supervise;
 mod verify;
 mod watch;
 
@@ -88,7 +76,7 @@ enum Task {
     BurnCpu,
     /// Internal: runs one hidden test inside the sandbox and cleans up after it.
     #[command(hide = true)]
-    Supervise(supervise::Args),
+    Supervise(engine::supervise::Args),
 }
 
 fn main() {
@@ -107,7 +95,7 @@ fn main() {
         verify::burn_cpu();
     }
     if let Task::Supervise(args) = cli.command {
-        supervise::run(args);
+        engine::supervise::run(args);
     }
     // merge reads reports, not the course.
     let command = match cli.command {
@@ -115,8 +103,8 @@ fn main() {
         Task::Doctor(args) => exit_with(doctor::run(args)),
         other => other,
     };
-    let root = cli.root.unwrap_or_else(course::default_root);
-    let result = course::Course::load(&root).and_then(|course| match command {
+    let root = cli.root.unwrap_or_else(engine::course::default_root);
+    let result = engine::course::Course::load(&root).and_then(|course| match command {
         Task::Check(args) => check::run(&course, args),
         Task::List(args) => list::run(&course, args),
         Task::Hint(args) => hint::run(&course, args),

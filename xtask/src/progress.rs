@@ -7,8 +7,8 @@
 //! The file lives under `target/`, so `cargo clean` forgets it and the next
 //! `check` rebuilds it.
 
-use crate::course::{Course, Exercise};
-use crate::outcome::{ExerciseOutcome, ExerciseStatus};
+use crate::engine::course::{Course, Exercise};
+use crate::engine::outcome::{ExerciseOutcome, ExerciseStatus};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};

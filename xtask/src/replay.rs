@@ -3,7 +3,7 @@
 //! sources (or `--source`), and shows what `check` would: the same failure,
 //! every time.
 
-use crate::course::Course;
+use crate::engine::course::Course;
 use anyhow::Result;
 use std::path::PathBuf;
 
@@ -25,7 +25,7 @@ pub struct Args {
 
 pub fn run(course: &Course, args: Args) -> Result<i32> {
     let ex = course.find(&args.exercise)?;
-    if crate::explore::tests_file(course, ex).is_none() {
+    if crate::engine::explore::tests_file(course, ex).is_none() {
         return Err(crate::exit::Usage(format!(
             "`{}` has no schedule-exploration tests (tests/{}/explore.rs); replay is for their failures",
             ex.name, ex.dir

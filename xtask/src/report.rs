@@ -12,9 +12,9 @@
 //! * `{"type":"summary", "passed_exercises", "total_exercises",
 //!   "checked", "next"}` last.
 
-use crate::category::Catalogue;
-use crate::course::{Course, Exercise};
-use crate::outcome::{ExerciseOutcome, ExerciseStatus, TestOutcome, TestStatus};
+use crate::engine::category::Catalogue;
+use crate::engine::course::{Course, Exercise};
+use crate::engine::outcome::{ExerciseOutcome, ExerciseStatus, TestOutcome, TestStatus};
 use anstyle::{AnsiColor, Style};
 use serde_json::json;
 use std::io::Write;
@@ -193,7 +193,7 @@ impl Reporter for Human {
                     let _ = writeln!(self.out, "{}", text.trim_end());
                 }
                 // A refusal to build explains itself; the hint is for rustc's errors.
-                if !outcome.compiler_output.as_deref().is_some_and(crate::reach::is_refusal) {
+                if !outcome.compiler_output.as_deref().is_some_and(crate::engine::reach::is_refusal) {
                     let _ = writeln!(
                         self.out,
                         "\n{DIM}The hidden tests need the public API exactly as the exercise's doc comments give \

@@ -4,7 +4,7 @@
 //! stub can be taken from the clone's own history even after the learner
 //! committed their work over it.
 
-use crate::course::Course;
+use crate::engine::course::Course;
 use anyhow::{Context, Result, bail};
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::Command;

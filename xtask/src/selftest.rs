@@ -3,7 +3,7 @@
 //! (including the repository invariants in `xtask/tests/invariants.rs`), then
 //! `verify --first-kill` on every exercise.
 
-use crate::course::Course;
+use crate::engine::course::Course;
 use anyhow::{Context, Result};
 use std::process::Command;
 

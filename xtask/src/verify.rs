@@ -31,10 +31,10 @@
 //! on stderr with `--format json`.
 
 use crate::check::Sources;
-use crate::compile::{Build, build_hidden_tests};
-use crate::course::{Course, Exercise};
-use crate::outcome::{TestOutcome, TestStatus};
-use crate::runner::Stop;
+use crate::engine::compile::{Build, build_hidden_tests};
+use crate::engine::course::{Course, Exercise};
+use crate::engine::outcome::{TestOutcome, TestStatus};
+use crate::engine::runner::Stop;
 use anyhow::{Context, Result, bail};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -132,7 +132,7 @@ pub fn run(course: &Course, args: Args) -> Result<i32> {
     if args.runs == 0 {
         return Err(crate::exit::Usage("--runs must be at least 1".into()).into());
     }
-    let jobs = args.jobs.unwrap_or_else(crate::runner::default_jobs);
+    let jobs = args.jobs.unwrap_or_else(crate::engine::process::default_jobs);
     let selected: Vec<&Exercise> = if args.exercises.is_empty() {
         course.exercises.iter().collect()
     } else {
@@ -272,7 +272,7 @@ fn verify_exercise(course: &Course, ex: &Exercise, plan: &Plan) -> Result<Exerci
     let cpu_seconds = solution.cpu.as_secs_f64() / runs as f64;
     let explore_cpu_seconds = solution.explored_cpu.as_secs_f64() / runs as f64;
     if human {
-        let explored = if crate::explore::tests_file(course, ex).is_some() {
+        let explored = if crate::engine::explore::tests_file(course, ex).is_some() {
             format!(", schedule exploration {explore_cpu_seconds:.2} of them")
         } else {
             String::new()
@@ -422,13 +422,13 @@ fn run_variant(
             bail!("the solution of {} does not compile:\n{rendered}", ex.name)
         }
     };
-    let hidden = crate::runner::list_tests(&binary)?;
+    let hidden = crate::engine::runner::list_tests(&binary)?;
     // The schedule-exploration tier, where the exercise has one.
-    let exploration = match crate::explore::tests_file(course, ex) {
+    let exploration = match crate::engine::explore::tests_file(course, ex) {
         None => None,
         Some(_) => {
             let paused = plan.load.map(LoadGenerator::pause);
-            let build = crate::compile::build_exploration(
+            let build = crate::engine::compile::build_exploration(
                 course,
                 ex,
                 &src_dir,
@@ -440,7 +440,7 @@ fn run_variant(
             drop(paused);
             match build {
                 Build::Built { test_binary, .. } => {
-                    let names = crate::runner::list_tests(&test_binary)?;
+                    let names = crate::engine::runner::list_tests(&test_binary)?;
                     Some((test_binary, names))
                 }
                 // The course's own solution must be explorable; a mutant
@@ -454,7 +454,7 @@ fn run_variant(
     };
     let explored_names: Vec<String> = exploration.as_ref().map(|(_, names)| names.clone()).unwrap_or_default();
     // Rules read only the sources, so one check serves every run.
-    let rules = crate::rules::check_rules(course, ex, &src_dir);
+    let rules = crate::engine::rules::check_rules(course, ex, &src_dir);
     let mut result = VariantRuns {
         explored_cpu: Duration::ZERO,
         explored_named_runs: 0,
@@ -475,13 +475,21 @@ fn run_variant(
     for _ in 0..runs {
         let cpu_before = children_cpu();
         let mut outcomes: Vec<TestOutcome> =
-            crate::runner::run_tests(course, ex, &binary, &hidden, plan.jobs, stop, &|_, _| {})?;
+            crate::engine::runner::run_tests(course, ex, &binary, &hidden, plan.jobs, stop, &|_, _| {})?;
         outcomes.extend(rules.iter().cloned());
         if let Some((explore_binary, names)) = &exploration
             && !outcomes.iter().any(|o| stop.ends_at(o))
         {
             let explore_cpu_before = children_cpu();
-            outcomes.extend(crate::runner::run_tests(course, ex, explore_binary, names, plan.jobs, stop, &|_, _| {})?);
+            outcomes.extend(crate::engine::runner::run_tests(
+                course,
+                ex,
+                explore_binary,
+                names,
+                plan.jobs,
+                stop,
+                &|_, _| {},
+            )?);
             result.explored_cpu += children_cpu().saturating_sub(explore_cpu_before);
         }
         result.cpu += children_cpu().saturating_sub(cpu_before);
@@ -541,12 +549,12 @@ pub fn mutant_category(path: &Path) -> Result<&'static str> {
     let Some(name) = second.strip_prefix("//! CATEGORY:").map(str::trim) else {
         bail!("{} must have as its second line `//! CATEGORY: <one of the categories>`", path.display())
     };
-    match crate::category::ALL.iter().find(|c| **c == name) {
+    match crate::engine::category::ALL.iter().find(|c| **c == name) {
         Some(known) => Ok(known),
         None => bail!(
             "{}: `{name}` is not a category; the categories are {}",
             path.display(),
-            crate::category::ALL.join(", ")
+            crate::engine::category::ALL.join(", ")
         ),
     }
 }
@@ -582,7 +590,7 @@ fn children_cpu() -> Duration {
         libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage);
         usage
     };
-    crate::runner::cpu_of(&usage)
+    crate::engine::process::cpu_of(&usage)
 }
 
 /// Keeps every core busy from a separate process until dropped, so the
@@ -591,7 +599,8 @@ pub struct LoadGenerator(std::process::Child);
 
 impl LoadGenerator {
     pub fn start() -> Result<LoadGenerator> {
-        let exe = crate::runner::this_program().context("cannot find the xtask binary to start the load generator")?;
+        let exe = crate::engine::process::this_program()
+            .context("cannot find the xtask binary to start the load generator")?;
         let child = std::process::Command::new(exe)
             .arg("burn-cpu")
             .stdin(std::process::Stdio::null())

@@ -1,7 +1,7 @@
 //! `cargo xtask watch`: check the exercise being edited each time it is saved.
 
 use crate::check::{Sources, check_exercise, exercise_of_path};
-use crate::course::{Course, Exercise};
+use crate::engine::course::{Course, Exercise};
 use crate::progress::{Progress, fingerprint};
 use crate::report::{Human, Reporter};
 use anyhow::{Context, Result};
@@ -22,7 +22,7 @@ pub struct Args {
 const SETTLE: Duration = Duration::from_millis(250);
 
 pub fn run(course: &Course, args: Args) -> Result<i32> {
-    let jobs = args.jobs.unwrap_or_else(crate::runner::default_jobs);
+    let jobs = args.jobs.unwrap_or_else(crate::engine::process::default_jobs);
     let mut progress = Progress::load(course);
     let first = match &args.exercise {
         Some(key) => Some(course.find(key)?),
@@ -34,7 +34,7 @@ pub fn run(course: &Course, args: Args) -> Result<i32> {
         .watch(&course.root.join("exercises"), RecursiveMode::Recursive)
         .context("cannot watch the exercises folder")?;
 
-    let mut reporter = Human::new(crate::category::Catalogue::load(course)?);
+    let mut reporter = Human::new(crate::engine::category::Catalogue::load(course)?);
     let mut check = |ex: &Exercise, progress: &mut Progress| -> Result<()> {
         // Taken before the build, as in `check`: the verdict is for what was judged.
         let judged = fingerprint(course, ex);

@@ -3,7 +3,7 @@
 //!
 //! The tier's tests are built against a copy of the learner's crate in
 //! which `std::sync` and `std::thread` mean shuttle's versions (see
-//! `xtask/src/explore.rs`), so every lock, wait, notify, atomic access and
+//! `xtask/src/engine/explore.rs`), so every lock, wait, notify, atomic access and
 //! spawn in the learner's code is a point where shuttle may switch threads.
 //! [`explore`] runs the body under PCT (which finds bugs that need a few
 //! specific preemptions) and then under uniformly random scheduling, both

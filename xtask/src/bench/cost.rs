@@ -3,9 +3,9 @@
 //! accounting (`wait4`: the test, its threads and its supervisor).
 
 use super::{Args, secs};
-use crate::compile::Build;
-use crate::course::Course;
-use crate::runner::Stop;
+use crate::engine::compile::Build;
+use crate::engine::course::Course;
+use crate::engine::runner::Stop;
 use anyhow::{Result, bail};
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
@@ -19,18 +19,21 @@ struct Tier {
 
 pub fn run(course: &Course, args: &Args) -> Result<String> {
     let runs = args.cost_runs.max(1);
-    let jobs = crate::runner::default_jobs();
+    let jobs = crate::engine::process::default_jobs();
     let mut rows = Vec::new();
     for ex in &course.exercises {
         eprintln!("bench cost: {} ({runs} runs)", ex.name);
         let src = course.solution_dir(ex).join("src");
-        let ordinary = match crate::compile::build_hidden_tests(course, ex, &src, "solution", false, &mut |_| {})? {
-            Build::Built { test_binary, .. } => test_binary,
-            Build::CompileError { rendered, .. } => bail!("the solution of {} does not build:\n{rendered}", ex.name),
-        };
-        let exploration = match crate::explore::tests_file(course, ex) {
+        let ordinary =
+            match crate::engine::compile::build_hidden_tests(course, ex, &src, "solution", false, &mut |_| {})? {
+                Build::Built { test_binary, .. } => test_binary,
+                Build::CompileError { rendered, .. } => {
+                    bail!("the solution of {} does not build:\n{rendered}", ex.name)
+                }
+            };
+        let exploration = match crate::engine::explore::tests_file(course, ex) {
             None => None,
-            Some(_) => match crate::compile::build_exploration(
+            Some(_) => match crate::engine::compile::build_exploration(
                 course,
                 ex,
                 &src,
@@ -46,14 +49,16 @@ pub fn run(course: &Course, args: &Args) -> Result<String> {
             },
         };
         let mut measure = |binary: &std::path::Path| -> Result<Tier> {
-            let names = crate::runner::list_tests(binary)?;
+            let names = crate::engine::runner::list_tests(binary)?;
             let mut tier = Tier { tests: names.len(), cpu: Duration::ZERO, wall: Duration::ZERO, failed: 0 };
             for _ in 0..runs {
                 let started = Instant::now();
-                let outcomes = crate::runner::run_tests(course, ex, binary, &names, jobs, Stop::Never, &|_, _| {})?;
+                let outcomes =
+                    crate::engine::runner::run_tests(course, ex, binary, &names, jobs, Stop::Never, &|_, _| {})?;
                 tier.wall += started.elapsed();
                 tier.cpu += outcomes.iter().map(|o| o.cpu).sum::<Duration>();
-                tier.failed += outcomes.iter().filter(|o| o.status != crate::outcome::TestStatus::Passed).count();
+                tier.failed +=
+                    outcomes.iter().filter(|o| o.status != crate::engine::outcome::TestStatus::Passed).count();
             }
             tier.cpu /= runs as u32;
             tier.wall /= runs as u32;

@@ -12,7 +12,7 @@
 
 use super::probe::Timed;
 use super::{Args, Bench, secs, spread};
-use crate::course::Course;
+use crate::engine::course::Course;
 use anyhow::{Context, Result, bail};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -190,7 +190,7 @@ fn measure(command: &mut Command, what: &str) -> Result<Measured> {
         let _ = std::io::Read::read_to_string(&mut stdout, &mut text);
         text
     });
-    let (status, cpu) = crate::runner::wait_with_cpu(pid).with_context(|| format!("lost {what}"))?;
+    let (status, cpu) = crate::engine::process::wait_with_cpu(pid).with_context(|| format!("lost {what}"))?;
     let wall = started.elapsed();
     let stdout = reader.join().unwrap_or_default();
     if !status.success() {

@@ -14,7 +14,7 @@
 
 use super::probe::{BuildSplit, Timed};
 use super::{Args, Bench, secs, spread};
-use crate::course::Course;
+use crate::engine::course::Course;
 use anyhow::{Context, Result, bail};
 use std::fmt::Write as _;
 use std::io::BufRead;

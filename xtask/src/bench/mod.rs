@@ -19,7 +19,7 @@ mod grading;
 mod learner_loop;
 pub mod probe;
 
-use crate::course::Course;
+use crate::engine::course::Course;
 use anyhow::{Context, Result, bail};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -160,8 +160,8 @@ fn prepare(course: &Course) -> Result<Bench> {
         probes.join(probe::LINKER_PROBE).to_string_lossy(),
     );
     std::fs::create_dir_all(scratch.join(".cargo"))?;
-    crate::compile::write_if_changed(&scratch.join(".cargo/config.toml"), &probed)?;
-    let cores = crate::runner::default_jobs();
+    crate::engine::compile::write_if_changed(&scratch.join(".cargo/config.toml"), &probed)?;
+    let cores = crate::engine::process::default_jobs();
     Ok(Bench { dir, scratch, pristine, probes, cores })
 }
 
@@ -234,7 +234,7 @@ impl Machine {
             .and_then(|v| v.trim().trim_end_matches(" kB").parse::<u64>().ok())
             .map_or("unknown".into(), |kb| format!("{:.1} GiB", kb as f64 / 1024.0 / 1024.0));
         Machine {
-            cores: crate::runner::default_jobs(),
+            cores: crate::engine::process::default_jobs(),
             cpu,
             memory,
             kernel: read("/proc/sys/kernel/osrelease").trim().to_string(),

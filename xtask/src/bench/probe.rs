@@ -65,7 +65,7 @@ fn run(program: &std::ffi::OsStr, args: &[std::ffi::OsString], kind: &str, log: 
         }
     };
     let child_pid = child.id() as libc::pid_t;
-    let (status, cpu) = match crate::runner::wait_with_cpu(child_pid) {
+    let (status, cpu) = match crate::engine::process::wait_with_cpu(child_pid) {
         Ok(done) => done,
         Err(e) => {
             eprintln!("{kind} probe: lost {}: {e}", program.to_string_lossy());

@@ -8,10 +8,10 @@
 use super::intake::Unpacked;
 use super::model::{ExerciseResult, ExerciseStatus, SubmissionResult, SubmissionStatus, TestResult, TestStatus};
 use super::suite::{Suite, rs_files};
-use crate::compile::{Build, build_tests_from};
-use crate::course::{Course, Exercise};
-use crate::outcome::{self, TestOutcome};
-use crate::runner::Stop;
+use crate::engine::compile::{Build, build_tests_from};
+use crate::engine::course::{Course, Exercise};
+use crate::engine::outcome::{self, TestOutcome};
+use crate::engine::runner::Stop;
 use anyhow::{Context, Result};
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -122,7 +122,7 @@ fn build_exercise(course: &Course, suite: &Suite, ex: &Exercise, src: &Path, slo
     let has_tier = suite.explored.get(&ex.dir).is_some_and(|names| !names.is_empty());
     let exploration = match &ordinary {
         Build::Built { .. } if has_tier => {
-            Some(crate::compile::build_exploration(course, ex, src, test_dir, &variant, false, &mut |_| {})?)
+            Some(crate::engine::compile::build_exploration(course, ex, src, test_dir, &variant, false, &mut |_| {})?)
         }
         _ => None,
     };
@@ -144,7 +144,7 @@ fn grade_exercise(
     let (binary, build_ms) = match builds.ordinary {
         Build::Built { test_binary, duration } => (test_binary, duration.as_millis() as u64),
         Build::CompileError { rendered, duration } => {
-            let why = if crate::reach::is_refusal(&rendered) {
+            let why = if crate::engine::reach::is_refusal(&rendered) {
                 "not run: the exercise was not built, as it reads files outside its src/ folder"
             } else {
                 "not run: the exercise does not compile"
@@ -155,9 +155,9 @@ fn grade_exercise(
             return Ok(r);
         }
     };
-    let hidden = crate::runner::list_tests(&binary)?;
+    let hidden = crate::engine::runner::list_tests(&binary)?;
     let scratch = course.work_dir().join("grade/runs").join(format!("slot-{}", slot.index)).join(&ex.dir);
-    let mut outcomes = crate::runner::run_tests_in(
+    let mut outcomes = crate::engine::runner::run_tests_in(
         course,
         ex,
         &binary,
@@ -193,7 +193,7 @@ fn grade_exercise(
             *n += rerun_while_passing(course, ex, &binary, o, confirm, &scratch, &mut cpu)?;
         }
     }
-    outcomes.extend(crate::rules::check_rules(course, ex, src));
+    outcomes.extend(crate::engine::rules::check_rules(course, ex, src));
     runs.resize(outcomes.len(), 1);
 
     // The schedule-exploration tier: its verdicts do not depend on luck, so
@@ -205,8 +205,8 @@ fn grade_exercise(
     if let Some(exploration) = builds.exploration {
         match exploration {
             Build::Built { test_binary, .. } => {
-                let names = crate::runner::list_tests(&test_binary)?;
-                let more = crate::runner::run_tests_in(
+                let names = crate::engine::runner::list_tests(&test_binary)?;
+                let more = crate::engine::runner::run_tests_in(
                     course,
                     ex,
                     &test_binary,
@@ -221,7 +221,7 @@ fn grade_exercise(
                 outcomes.extend(more);
             }
             Build::CompileError { rendered, .. } => {
-                let why = match rendered.strip_prefix(crate::explore::REFUSAL) {
+                let why = match rendered.strip_prefix(crate::engine::explore::REFUSAL) {
                     Some(why) => format!("not explored, so not counted: {why}"),
                     None => "not explored, so not counted: this code does not build on shuttle's threads and locks \
                              (it uses something of std::sync or std::thread that shuttle does not model)"
@@ -293,7 +293,8 @@ fn not_run(course: &Course, ex: &Exercise, tests: &TestList, status: ExerciseSta
             score: 0.0,
             max_score: course.weight(ex, name),
             duration_ms: 0,
-            category: (status == ExerciseStatus::CompileError).then(|| crate::category::COMPILE_ERROR.to_string()),
+            category: (status == ExerciseStatus::CompileError)
+                .then(|| crate::engine::category::COMPILE_ERROR.to_string()),
             message: why.to_string(),
             visibility: course.visibility(ex, name),
             runs: 0,
@@ -359,7 +360,7 @@ fn rerun_while_passing(
             let runs: Vec<_> = (0..batch)
                 .map(|i| {
                     let dir = scratch.join(format!("{name}.{i}"));
-                    s.spawn(move || crate::runner::run_one(course, binary, name, timeout, &dir, None))
+                    s.spawn(move || crate::engine::runner::run_one(course, binary, name, timeout, &dir, None))
                 })
                 .collect();
             runs.into_iter().map(|r| r.join().expect("a test run's thread panicked")).collect()

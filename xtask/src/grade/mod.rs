@@ -12,7 +12,7 @@ pub mod reports;
 pub mod shard;
 pub mod suite;
 
-use crate::course::Course;
+use crate::engine::course::Course;
 use anyhow::{Context, Result};
 use model::{GradeReport, RunInfo, SubmissionResult, SubmissionStatus};
 use serde::{Deserialize, Serialize};
@@ -76,7 +76,7 @@ pub fn run(course: &Course, args: Args) -> Result<i32> {
         return prepare_only(course, args.tests.as_deref());
     }
     let out = args.out.clone().expect("clap requires --out without --prepare");
-    let jobs = args.jobs.unwrap_or_else(crate::runner::default_jobs).max(1);
+    let jobs = args.jobs.unwrap_or_else(crate::engine::process::default_jobs).max(1);
     let shard = shard::Shard::from_args(args.shard.as_deref(), args.shard_count)?;
     let started = now_rfc3339();
     let candidates = intake::discover(&args.submissions).map_err(|e| crate::exit::Usage(format!("{e:#}")))?;
@@ -139,7 +139,7 @@ pub fn run(course: &Course, args: Args) -> Result<i32> {
             grader_version: env!("CARGO_PKG_VERSION").to_string(),
             toolchain: toolchain(),
             jobs,
-            sandbox: crate::sandbox::Sandbox::here().report(),
+            sandbox: crate::engine::sandbox::Sandbox::here().report(),
             shard: shard.label(),
             candidates: all_ids,
         },
@@ -165,16 +165,16 @@ pub fn run(course: &Course, args: Args) -> Result<i32> {
 /// The suite folder, the build slots and their scratch folders belong to
 /// the course checkout: a second grader there would overwrite them under the
 /// first one's feet, so graders of one checkout take turns.
-fn one_grader_at_a_time(course: &Course) -> Result<crate::filelock::FileLock> {
+fn one_grader_at_a_time(course: &Course) -> Result<crate::engine::filelock::FileLock> {
     let lock_path = course.work_dir().join("grade/grader.lock");
-    Ok(match crate::filelock::try_lock(&lock_path)? {
+    Ok(match crate::engine::filelock::try_lock(&lock_path)? {
         Some(lock) => lock,
         None => {
             eprintln!(
                 "waiting for the other `cargo xtask grade` running in this course checkout to finish \
                  (to grade shards at the same time, use one clone of the course for each)"
             );
-            crate::filelock::lock(&lock_path)?
+            crate::engine::filelock::lock(&lock_path)?
         }
     })
 }

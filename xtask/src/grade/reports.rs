@@ -740,7 +740,7 @@ pub fn class_view(report: &GradeReport) -> Vec<ClassExercise> {
                     .map(|t| t.category.clone().unwrap_or_else(|| snake(&t.status)))
                     .collect();
                 if ex.status == ExerciseStatus::CompileError {
-                    kinds.insert(crate::category::COMPILE_ERROR.to_string());
+                    kinds.insert(crate::engine::category::COMPILE_ERROR.to_string());
                 }
                 for kind in kinds {
                     *counts.entry(kind).or_default() += 1;

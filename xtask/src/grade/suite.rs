@@ -3,7 +3,7 @@
 //! that decides a grade, so that a cached result is reused only when nothing
 //! that could change it has changed.
 
-use crate::course::{Course, Exercise};
+use crate::engine::course::{Course, Exercise};
 use anyhow::{Context, Result, bail};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -64,7 +64,7 @@ pub fn prepare(course: &Course, overlay: Option<&Path>) -> Result<Suite> {
     let mut explored = BTreeMap::new();
     for ex in &course.exercises {
         let stub = course.exercise_dir(ex).join("src");
-        let binary = match crate::compile::build_tests_from(
+        let binary = match crate::engine::compile::build_tests_from(
             course,
             ex,
             &stub,
@@ -75,16 +75,16 @@ pub fn prepare(course: &Course, overlay: Option<&Path>) -> Result<Suite> {
             None,
             &mut |_| {},
         )? {
-            crate::compile::Build::Built { test_binary, .. } => test_binary,
-            crate::compile::Build::CompileError { rendered, .. } => {
+            crate::engine::compile::Build::Built { test_binary, .. } => test_binary,
+            crate::engine::compile::Build::CompileError { rendered, .. } => {
                 bail!("the tests of {} do not compile against its stub (with --tests?):\n{rendered}", ex.name)
             }
         };
-        let mut names = crate::runner::list_tests(&binary)?;
-        names.extend(crate::rules::check_rules(course, ex, &stub).into_iter().map(|r| r.name));
+        let mut names = crate::engine::runner::list_tests(&binary)?;
+        names.extend(crate::engine::rules::check_rules(course, ex, &stub).into_iter().map(|r| r.name));
         let mut explored_names = Vec::new();
         if test_dirs[&ex.dir].join("explore.rs").is_file() {
-            match crate::compile::build_exploration(
+            match crate::engine::compile::build_exploration(
                 course,
                 ex,
                 &stub,
@@ -93,10 +93,10 @@ pub fn prepare(course: &Course, overlay: Option<&Path>) -> Result<Suite> {
                 false,
                 &mut |_| {},
             )? {
-                crate::compile::Build::Built { test_binary, .. } => {
-                    explored_names = crate::runner::list_tests(&test_binary)?;
+                crate::engine::compile::Build::Built { test_binary, .. } => {
+                    explored_names = crate::engine::runner::list_tests(&test_binary)?;
                 }
-                crate::compile::Build::CompileError { rendered, .. } => {
+                crate::engine::compile::Build::CompileError { rendered, .. } => {
                     bail!("the exploration tests of {} do not compile against its stub:\n{rendered}", ex.name)
                 }
             }

@@ -8,7 +8,7 @@
 //! `global_asm!` and `naked_asm!`. Pointed outside the exercise
 //! (`include_str!("../../../../solutions/05_x/src/lib.rs")`) they would hand a
 //! submission the reference solutions or another learner's code. So before
-//! every build ([`crate::compile::build_tests_from`], which `grade`, `check`,
+//! every build ([`crate::engine::compile::build_tests_from`], which `grade`, `check`,
 //! `watch` and `verify` all go through), [`refusal`] splits each `.rs` file
 //! under the sources' folder into tokens with proc-macro2 (as `rules.rs`
 //! does) and walks every token, into every group, so the insides of macro
@@ -86,7 +86,7 @@ pub fn refusal(src_dir: &Path) -> Option<String> {
     if findings.is_empty() {
         return None;
     }
-    let shown = crate::rules::PLACES_SHOWN;
+    let shown = crate::engine::rules::PLACES_SHOWN;
     let mut text = String::new();
     for finding in findings.iter().take(shown) {
         text.push_str(finding);
@@ -108,7 +108,7 @@ pub fn is_refusal(compiler_output: &str) -> bool {
 /// by file in a stable order.
 fn scan(src_dir: &Path) -> Vec<String> {
     let mut findings = Vec::new();
-    for file in crate::rules::rust_files(src_dir) {
+    for file in crate::engine::rules::rust_files(src_dir) {
         let rel = file.strip_prefix(src_dir).unwrap_or(&file);
         let shown = format!("src/{}", rel.display());
         let dir = rel.parent().unwrap_or(Path::new(""));
@@ -549,7 +549,7 @@ mod tests {
     /// The scan must never refuse the course's own code.
     #[test]
     fn the_courses_stubs_solutions_and_mutants_pass() {
-        let root = crate::course::default_root();
+        let root = crate::engine::course::default_root();
         let mut scanned = 0;
         for face in ["exercises", "solutions"] {
             for entry in std::fs::read_dir(root.join(face)).unwrap().flatten() {
@@ -561,7 +561,7 @@ mod tests {
             }
         }
         for entry in std::fs::read_dir(root.join("tests")).unwrap().flatten() {
-            for mutant in crate::rules::rust_files(&entry.path().join("mutants")) {
+            for mutant in crate::engine::rules::rust_files(&entry.path().join("mutants")) {
                 let found = findings(&[("lib.rs", &std::fs::read_to_string(&mutant).unwrap())]);
                 assert!(found.is_empty(), "{}: {found:?}", mutant.display());
                 scanned += 1;

@@ -9,10 +9,11 @@
 //! body returns; a process that exits 0 early, prints a fake libtest summary,
 //! or aborts leaves no such file and is never a pass.
 
-use crate::capture::BoundedOutput;
-use crate::category;
-use crate::course::{Course, Exercise};
-use crate::outcome::{PanicRecord, TestOutcome, TestStatus};
+use crate::engine::capture::BoundedOutput;
+use crate::engine::category;
+use crate::engine::course::{Course, Exercise};
+use crate::engine::outcome::{PanicRecord, TestOutcome, TestStatus};
+use crate::engine::process::{kill_group, retry_while_busy, this_program, wait_with_cpu};
 use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 use std::os::fd::AsRawFd;
@@ -33,7 +34,7 @@ const STREAM_GRACE: Duration = Duration::from_secs(2);
 
 /// How long past a test's timeout the runner waits for its supervisor to
 /// have killed it and ended, before it kills the supervisor itself.
-const SUPERVISOR_GRACE: Duration = Duration::from_secs(10 + crate::stacks::CAPTURE_LIMIT.as_secs());
+const SUPERVISOR_GRACE: Duration = Duration::from_secs(10 + crate::engine::stacks::CAPTURE_LIMIT.as_secs());
 
 /// How often a running test looks whether its run was called off.
 const CANCEL_POLL: Duration = Duration::from_millis(50);
@@ -51,11 +52,6 @@ struct ResultFile {
     /// What the test declared its failure means, if it did.
     #[serde(default)]
     category: Option<String>,
-}
-
-/// How many test processes run at once when `--jobs` is not given: one per core.
-pub fn default_jobs() -> usize {
-    std::thread::available_parallelism().map_or(2, |n| n.get())
 }
 
 /// Asks a hidden test binary for its tests, in declaration order.
@@ -199,7 +195,7 @@ pub fn run_one(
     let nonce_pipe = nonce_pipe(&nonce)?;
     let nonce_fd = nonce_pipe.as_raw_fd();
     let started = Instant::now();
-    let sandbox = crate::sandbox::Sandbox::here();
+    let sandbox = crate::engine::sandbox::Sandbox::here();
     let supervisor = supervisor();
     let mut command = match &supervisor {
         Some(exe) => {
@@ -323,7 +319,7 @@ pub fn run_one(
     if outcome.status != TestStatus::Passed
         && let Ok(stacks) = std::fs::read_to_string(&stacks_path)
         && let Some(described) =
-            crate::stacks::describe(&stacks, |p| course.relativize(p), |p| is_code_under_test(course, p))
+            crate::engine::stacks::describe(&stacks, |p| course.relativize(p), |p| is_code_under_test(course, p))
                 .for_message(outcome.status == TestStatus::TimedOut)
     {
         outcome.message = format!("{}\n\n{described}", outcome.message.trim_end());
@@ -337,46 +333,12 @@ fn supervisor() -> Option<std::path::PathBuf> {
     if cfg!(test) { None } else { this_program() }
 }
 
-/// A path that starts this very program again. `/proc/self/exe` still runs
-/// it after cargo has replaced the file on disk (selftest's own tests rebuild
-/// xtask with dev-dependency features while selftest runs), where the path
-/// `current_exe` gives would then name a deleted file.
-pub fn this_program() -> Option<std::path::PathBuf> {
-    let proc_link = std::path::Path::new("/proc/self/exe");
-    if proc_link.exists() { Some(proc_link.to_path_buf()) } else { std::env::current_exe().ok() }
-}
-
-/// Starts a test binary (`spawn`, `output`), again while it fails with
-/// "text file busy". The binary was just written (its private copy) and
-/// closed, but a process forked at that moment by another thread still holds
-/// the written file open until it calls exec, and exec of the binary fails
-/// until then. It lasts microseconds, so a few short retries are plenty.
-pub fn retry_while_busy<T>(mut start: impl FnMut() -> std::io::Result<T>) -> std::io::Result<T> {
-    let mut tries = 0;
-    loop {
-        match start() {
-            Err(e) if e.raw_os_error() == Some(libc::ETXTBSY) && tries < 100 => {
-                tries += 1;
-                std::thread::sleep(Duration::from_millis(10));
-            }
-            result => return result,
-        }
-    }
-}
-
 fn read_in_background(stream: impl std::io::Read + Send + 'static) -> mpsc::Receiver<BoundedOutput> {
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         let _ = tx.send(BoundedOutput::read_all(OUTPUT_KEEP_BYTES, stream));
     });
     rx
-}
-
-fn kill_group(pid: libc::pid_t) {
-    // SAFETY: plain syscall; a group that is already gone gives ESRCH.
-    unsafe {
-        libc::kill(-pid, libc::SIGKILL);
-    }
 }
 
 /// A pipe holding `nonce`, its writing end already closed: the read end.
@@ -403,33 +365,6 @@ fn fresh_nonce() -> String {
         bytes = seed.to_le_bytes();
     }
     bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// Waits for the child process `pid` to end, and returns how it ended and
-/// the CPU time (user and system) of it and of every process it waited for.
-/// The caller owns the child: nothing else may wait for it.
-pub fn wait_with_cpu(pid: libc::pid_t) -> std::io::Result<(ExitStatus, Duration)> {
-    loop {
-        let mut status = 0;
-        // SAFETY: wait4 only writes into the two values we hand it.
-        let (reaped, usage) = unsafe {
-            let mut usage: libc::rusage = std::mem::zeroed();
-            (libc::wait4(pid, &mut status, 0, &mut usage), usage)
-        };
-        if reaped == pid {
-            return Ok((ExitStatus::from_raw(status), cpu_of(&usage)));
-        }
-        let error = std::io::Error::last_os_error();
-        if error.kind() != std::io::ErrorKind::Interrupted {
-            return Err(error);
-        }
-    }
-}
-
-/// User plus system CPU time of a resource-usage record.
-pub fn cpu_of(usage: &libc::rusage) -> Duration {
-    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
-    tv(usage.ru_utime) + tv(usage.ru_stime)
 }
 
 #[allow(clippy::too_many_arguments)]

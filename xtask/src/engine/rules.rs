@@ -17,8 +17,8 @@
 //! line, `rule_<name>`, passed or failed with the rule's explanation and the
 //! places it found. A broken rule is a failed check, never a compile error.
 
-use crate::course::{Course, Exercise, Rule};
-use crate::outcome::{TestOutcome, TestStatus};
+use crate::engine::course::{Course, Exercise, Rule};
+use crate::engine::outcome::{TestOutcome, TestStatus};
 use proc_macro2::{TokenStream, TokenTree};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -61,7 +61,8 @@ pub fn check_rules(course: &Course, ex: &Exercise, src_dir: &Path) -> Vec<TestOu
             TestOutcome {
                 weight: course.weight(ex, &test_name),
                 name: test_name,
-                category: (status == TestStatus::Failed).then(|| crate::category::FORBIDDEN_CONSTRUCT.to_string()),
+                category: (status == TestStatus::Failed)
+                    .then(|| crate::engine::category::FORBIDDEN_CONSTRUCT.to_string()),
                 status,
                 message,
                 location,

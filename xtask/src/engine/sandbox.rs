@@ -433,7 +433,7 @@ fn probe_network() -> (bool, String) {
     if switched_off("netns") {
         return (false, "no network namespace: switched off by THREADWORK_SANDBOX_OFF".to_string());
     }
-    let exe = crate::runner::this_program();
+    let exe = crate::engine::process::this_program();
     let result = exe.ok_or_else(|| std::io::Error::other("cannot find this program")).and_then(|exe| {
         use std::os::unix::process::CommandExt;
         let mut command = std::process::Command::new(exe);

@@ -21,7 +21,7 @@
 //! It never writes to stdout or stderr, which are the test's, except to say
 //! why it could not start the test (exit status [`CANNOT_START`]).
 
-use crate::sandbox::Sandbox;
+use crate::engine::sandbox::Sandbox;
 use anyhow::{Context, Result};
 use std::ffi::OsString;
 use std::os::fd::AsRawFd;
@@ -118,7 +118,7 @@ fn supervise(args: Args) -> Result<Ended> {
         });
     }
     let started = Instant::now();
-    let mut child = crate::runner::retry_while_busy(|| command.spawn())
+    let mut child = crate::engine::process::retry_while_busy(|| command.spawn())
         .with_context(|| format!("cannot start {}", binary.display()))?;
     let pid = child.id() as libc::pid_t;
     drop(stacks_theirs);
@@ -140,9 +140,9 @@ fn supervise(args: Args) -> Result<Ended> {
         Ok(Some(status)) => Ended::Exited(status.context("lost track of the test process")?),
         other => {
             if let (Err(mpsc::RecvTimeoutError::Timeout), Some(file)) = (&other, &args.stacks_file) {
-                crate::stacks::capture_to(pid, file);
+                crate::engine::stacks::capture_to(pid, file);
             }
-            kill_group(pid);
+            crate::engine::process::kill_group(pid);
             // Reap the test itself before anything else may be reaped.
             while let Ok(message) = rx.recv() {
                 if message.is_some() {
@@ -152,7 +152,7 @@ fn supervise(args: Args) -> Result<Ended> {
             if matches!(other, Ok(None)) { Ended::CalledOff } else { Ended::TimedOut }
         }
     };
-    kill_group(pid);
+    crate::engine::process::kill_group(pid);
     confinement.kill_all();
     kill_adopted();
     drop(confinement);
@@ -168,17 +168,10 @@ fn answer_stacks_requests(mut socket: std::os::unix::net::UnixStream, pid: libc:
     use std::io::{Read, Write};
     let mut byte = [0u8; 1];
     while let Ok(1) = socket.read(&mut byte) {
-        crate::stacks::capture_to(pid, file);
+        crate::engine::stacks::capture_to(pid, file);
         if socket.write_all(&byte).is_err() {
             return;
         }
-    }
-}
-
-fn kill_group(pid: libc::pid_t) {
-    // SAFETY: plain syscall; a group that is already gone gives ESRCH.
-    unsafe {
-        libc::kill(-pid, libc::SIGKILL);
     }
 }
 

@@ -8,7 +8,7 @@
 //! timeout `timeout`, a broken rule `forbidden_construct`, a build failure
 //! `compile_error`, and a failure that declared nothing `wrong_result`.
 
-use crate::course::{Course, Exercise};
+use crate::engine::course::{Course, Exercise};
 use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 use std::collections::BTreeMap;

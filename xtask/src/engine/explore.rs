@@ -24,7 +24,7 @@
 //! is not explored; code that does not compile this way is not explored
 //! (the ordinary tests still judge it).
 
-use crate::course::{Course, Exercise};
+use crate::engine::course::{Course, Exercise};
 use anyhow::{Context, Result};
 use proc_macro2::{Spacing, TokenStream, TokenTree};
 use std::path::{Path, PathBuf};
@@ -183,7 +183,7 @@ fn is_path_sep(tokens: &[TokenTree], i: usize) -> bool {
 /// shuttle models. Named items shadow the glob imports of std's.
 const FACADE_MODULE: &str = r#"
 /// Added by `cargo xtask` for schedule exploration: `std`, with shuttle's
-/// threads, locks and atomics (see xtask/src/explore.rs).
+/// threads, locks and atomics (see xtask/src/engine/explore.rs).
 #[doc(hidden)]
 #[allow(unused_imports, missing_docs, dead_code, clippy::all)]
 pub mod __threadwork_std {

@@ -12,7 +12,7 @@
 //! once. Sources that would make the compiler read files outside their own
 //! folder are not built at all (`reach.rs`).
 
-use crate::course::{Course, Exercise};
+use crate::engine::course::{Course, Exercise};
 use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 use std::io::{BufRead, BufReader, Read};
@@ -95,11 +95,11 @@ pub fn build_exploration(
     color: bool,
     progress: &mut dyn FnMut(&str),
 ) -> Result<Build> {
-    if let Some(refusal) = crate::reach::refusal(src_dir).or_else(|| crate::explore::refusal(src_dir)) {
+    if let Some(refusal) = crate::engine::reach::refusal(src_dir).or_else(|| crate::engine::explore::refusal(src_dir)) {
         return Ok(Build::CompileError { rendered: refusal, duration: Duration::ZERO });
     }
     let variant = format!("{variant}-explore");
-    let rewritten = crate::explore::prepare_sources(course, ex, src_dir, &variant)?;
+    let rewritten = crate::engine::explore::prepare_sources(course, ex, src_dir, &variant)?;
     build_tier(
         course,
         ex,
@@ -128,7 +128,7 @@ fn build_tier(
     let started = Instant::now();
     // Sources that would make rustc read files outside them are never built:
     // it runs as the grader's user, next to the solutions (see reach.rs).
-    if let Some(refusal) = crate::reach::refusal(src_dir) {
+    if let Some(refusal) = crate::engine::reach::refusal(src_dir) {
         return Ok(Build::CompileError { rendered: refusal, duration: started.elapsed() });
     }
     let package_dir = course.work_dir().join("packages").join(format!("{}-{variant}", ex.dir));
@@ -150,7 +150,7 @@ fn build_tier(
     // verify and a check) wait their turn in order, and tests run from a
     // private copy of the binary, so that a rebuild of the same variant
     // (`watch`) never swaps the file under a running test.
-    let _build_lock = crate::filelock::lock(&target_dir(course).join("threadwork-build.lock"))?;
+    let _build_lock = crate::engine::filelock::lock(&target_dir(course).join("threadwork-build.lock"))?;
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut child = Command::new(cargo)
         .args(["test", "--no-run", "--quiet", "--test", "hidden", "--manifest-path"])
@@ -516,7 +516,7 @@ mod tests {
     /// learner's tests on the other's code.)
     #[test]
     fn a_later_build_of_another_variant_leaves_an_earlier_binary_alone() {
-        let course = Course::load(&crate::course::default_root()).unwrap();
+        let course = Course::load(&crate::engine::course::default_root()).unwrap();
         let ex = course.find("letter_frequency").unwrap();
         let build =
             |src: PathBuf, variant: &str| match build_hidden_tests(&course, ex, &src, variant, false, &mut |_| {})
@@ -531,12 +531,16 @@ mod tests {
         let test = "no_texts_give_no_letters";
         let scratch = tempfile::tempdir().unwrap();
         let run = |binary: &Path| {
-            crate::runner::run_one(&course, binary, test, Duration::from_secs(60), scratch.path(), None)
+            crate::engine::runner::run_one(&course, binary, test, Duration::from_secs(60), scratch.path(), None)
                 .unwrap()
                 .unwrap()
                 .status
         };
-        assert_eq!(run(&solution), crate::outcome::TestStatus::Passed, "the solution's binary runs the solution");
-        assert_eq!(run(&stub), crate::outcome::TestStatus::Failed, "the stub's binary runs the stub");
+        assert_eq!(
+            run(&solution),
+            crate::engine::outcome::TestStatus::Passed,
+            "the solution's binary runs the solution"
+        );
+        assert_eq!(run(&stub), crate::engine::outcome::TestStatus::Failed, "the stub's binary runs the stub");
     }
 }

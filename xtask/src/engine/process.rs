@@ -1,0 +1,73 @@
+//! Starting and waiting for processes: the calls the runner, the supervisor,
+//! the sandbox and the benchmark's probes share, so none of them needs
+//! another's module for them.
+
+use std::os::unix::process::ExitStatusExt;
+use std::process::ExitStatus;
+use std::time::Duration;
+
+/// How many test processes run at once when `--jobs` is not given: one per core.
+pub fn default_jobs() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get())
+}
+
+/// A path that starts this very program again. `/proc/self/exe` still runs
+/// it after cargo has replaced the file on disk (selftest's own tests rebuild
+/// xtask with dev-dependency features while selftest runs), where the path
+/// `current_exe` gives would then name a deleted file.
+pub fn this_program() -> Option<std::path::PathBuf> {
+    let proc_link = std::path::Path::new("/proc/self/exe");
+    if proc_link.exists() { Some(proc_link.to_path_buf()) } else { std::env::current_exe().ok() }
+}
+
+/// Starts a test binary (`spawn`, `output`), again while it fails with
+/// "text file busy". The binary was just written (its private copy) and
+/// closed, but a process forked at that moment by another thread still holds
+/// the written file open until it calls exec, and exec of the binary fails
+/// until then. It lasts microseconds, so a few short retries are plenty.
+pub fn retry_while_busy<T>(mut start: impl FnMut() -> std::io::Result<T>) -> std::io::Result<T> {
+    let mut tries = 0;
+    loop {
+        match start() {
+            Err(e) if e.raw_os_error() == Some(libc::ETXTBSY) && tries < 100 => {
+                tries += 1;
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            result => return result,
+        }
+    }
+}
+
+pub fn kill_group(pid: libc::pid_t) {
+    // SAFETY: plain syscall; a group that is already gone gives ESRCH.
+    unsafe {
+        libc::kill(-pid, libc::SIGKILL);
+    }
+}
+
+/// Waits for the child process `pid` to end, and returns how it ended and
+/// the CPU time (user and system) of it and of every process it waited for.
+/// The caller owns the child: nothing else may wait for it.
+pub fn wait_with_cpu(pid: libc::pid_t) -> std::io::Result<(ExitStatus, Duration)> {
+    loop {
+        let mut status = 0;
+        // SAFETY: wait4 only writes into the two values we hand it.
+        let (reaped, usage) = unsafe {
+            let mut usage: libc::rusage = std::mem::zeroed();
+            (libc::wait4(pid, &mut status, 0, &mut usage), usage)
+        };
+        if reaped == pid {
+            return Ok((ExitStatus::from_raw(status), cpu_of(&usage)));
+        }
+        let error = std::io::Error::last_os_error();
+        if error.kind() != std::io::ErrorKind::Interrupted {
+            return Err(error);
+        }
+    }
+}
+
+/// User plus system CPU time of a resource-usage record.
+pub fn cpu_of(usage: &libc::rusage) -> Duration {
+    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    tv(usage.ru_utime) + tv(usage.ru_stime)
+}
