@@ -5,12 +5,16 @@
 //! exercise that passed before and has not changed is not re-run, and it
 //! stops at the first exercise that fails (`--all` goes on).
 
-use crate::engine::compile::{Build, build_hidden_tests};
 use crate::engine::course::{Course, Exercise};
+use crate::engine::judge::{
+    self, BuildOptions, BuildProgress, BuildVerdict, ExplorationVerdict, Origin, Plan, Reruns, Sources, Stop, Subject,
+    Unexplorable,
+};
 use crate::engine::outcome::{ExerciseOutcome, ExerciseStatus, TestOutcome};
 use crate::progress::{Progress, fingerprint};
 use crate::report::{Human, JsonLines, Reporter};
-use anyhow::{Context, Result, bail};
+use anyhow::Result;
+use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -51,15 +55,6 @@ pub struct Args {
     /// does not count towards the exercise's progress.
     #[arg(long = "test", value_name = "NAME")]
     pub tests: Vec<String>,
-}
-
-/// Sources to judge for one exercise.
-pub enum Sources {
-    /// The learner's `exercises/NN/src`.
-    Learner,
-    /// A folder holding `lib.rs` (or `src/lib.rs`), or one `.rs` file that
-    /// replaces `lib.rs`.
-    Other(PathBuf),
 }
 
 pub fn run(course: &Course, args: Args) -> Result<i32> {
@@ -128,197 +123,86 @@ pub fn check_exercise(
     reporter: &mut dyn Reporter,
 ) -> Result<ExerciseOutcome> {
     reporter.exercise_started(course, ex);
-    let (src_dir, variant) = resolve_sources(course, ex, sources)?;
-    let shown = ShownAs::new(course, sources, &src_dir);
+    let subject = Subject::new(course, ex, sources)?;
+    let shown = ShownAs::new(course, sources, &subject.sources);
     let color = spinner_allowed && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let spinner = Spinner::new(spinner_allowed, &format!("building {} with its hidden tests", ex.name));
-    let build = build_hidden_tests(course, ex, &src_dir, &variant, color, &mut |what| spinner.set(what));
-    spinner.finish();
-    let (binary, build_duration) = match build? {
-        Build::Built { test_binary, duration } => (test_binary, duration),
-        Build::CompileError { rendered, duration } => {
-            let outcome = ExerciseOutcome {
+    let progress = |step: BuildProgress| match step {
+        BuildProgress::Compiled(what) => spinner.set(what),
+        BuildProgress::Done => spinner.finish(),
+    };
+    let options = BuildOptions { color, time_limit: Some(course.build_time_limit()), progress: &progress };
+    let plan = Plan { only, jobs: &|| jobs, stop: Stop::Never, reruns: Reruns::Never, origins: judge::ALL_ORIGINS };
+    // The exploration tier is built from a rewritten copy that keeps every
+    // line where it was: its messages name the sources judged.
+    let explored = shown.with_copy(course, &subject.exploration_copy(), &subject.sources);
+    let shown_as = |judged: &judge::Judged| match judged.origin {
+        Origin::Explored => explored.outcome(&judged.outcome),
+        Origin::Hidden | Origin::Rule => shown.outcome(&judged.outcome),
+    };
+    // Tests end in any order; they are told in declaration order.
+    let ordered = Mutex::new(InOrder { next: 0, pending: BTreeMap::new(), reporter: &mut *reporter });
+    let verdict = judge::judge(&subject, &options, &plan, &|i, judged| {
+        let mut o = ordered.lock().unwrap();
+        o.pending.insert(i, shown_as(judged));
+        loop {
+            let next = o.next;
+            let Some(ready) = o.pending.remove(&next) else { break };
+            o.reporter.test_finished(course, ex, &ready);
+            o.next += 1;
+        }
+    });
+    drop(ordered);
+    let verdict = verdict?;
+    let outcome = match verdict.build {
+        BuildVerdict::CompileError { cause, compiler_output, duration } => ExerciseOutcome {
+            name: ex.name.clone(),
+            dir: ex.dir.clone(),
+            status: ExerciseStatus::CompileError,
+            tests: Vec::new(),
+            compiler_output: Some(shown.text(&compiler_output)),
+            build_failure: Some(cause),
+            build_duration: duration,
+            exploration_build_duration: None,
+        },
+        BuildVerdict::Built { duration } => {
+            if let Some(ExplorationVerdict::Skipped(why)) = &verdict.exploration {
+                reporter.note(course, ex, &skipped_note(ex, why));
+            }
+            let tests: Vec<TestOutcome> = verdict.judgement.tests.iter().map(shown_as).collect();
+            ExerciseOutcome {
                 name: ex.name.clone(),
                 dir: ex.dir.clone(),
-                status: ExerciseStatus::CompileError,
-                tests: Vec::new(),
-                compiler_output: Some(shown.text(&rendered)),
+                status: if verdict.judgement.all_passed() { ExerciseStatus::Passed } else { ExerciseStatus::Failed },
+                tests,
+                compiler_output: None,
+                build_failure: None,
                 build_duration: duration,
-                exploration_build_duration: None,
-            };
-            reporter.exercise_finished(course, ex, &outcome);
-            return Ok(outcome);
-        }
-    };
-
-    let mut names = crate::engine::runner::list_tests(&binary)?;
-    if names.is_empty() {
-        bail!("the hidden tests of `{}` declare no test: the course is broken", ex.name);
-    }
-    let rule_names: Vec<String> = ex.rules.keys().map(|name| format!("rule_{name}")).collect();
-    // The exploration tier is built only when its tests will run: all of
-    // them, or one that --test names. For a full check it is built while the
-    // ordinary tests run (they mostly wait, rustc mostly computes), so that
-    // neither their first verdict nor the whole check waits for it.
-    let wants_exploration = |names: &[String]| only.is_empty() || only.iter().any(|n| names.contains(n));
-    let mut exploration = None;
-    let mut exploration_built_in = None;
-    let unknown_here = |n: &&String| !names.contains(n) && !rule_names.contains(n);
-    if only.iter().any(|n| unknown_here(&n)) {
-        let started = std::time::Instant::now();
-        exploration = build_exploration_tier(course, ex, &src_dir, &variant, color)?;
-        exploration_built_in = exploration.is_some().then(|| started.elapsed());
-    }
-    let explored_names: Vec<String> = match &exploration {
-        Some(Ok((_, names))) => names.clone(),
-        _ => Vec::new(),
-    };
-    if let Some(unknown) = only.iter().find(|n| unknown_here(n) && !explored_names.contains(n)) {
-        let mut known = names.clone();
-        known.extend(rule_names);
-        known.extend(explored_names);
-        return Err(crate::exit::Usage(format!(
-            "`{}` has no hidden test named `{unknown}`; its tests are:\n  {}",
-            ex.name,
-            known.join("\n  ")
-        ))
-        .into());
-    }
-    if !only.is_empty() {
-        names.retain(|n| only.contains(n));
-    }
-    let (mut tests, built_alongside) = std::thread::scope(|s| -> Result<_> {
-        let alongside = only.is_empty().then(|| {
-            s.spawn(|| {
-                let started = std::time::Instant::now();
-                // No spinner: the tests' lines are being printed.
-                (build_exploration_tier(course, ex, &src_dir, &variant, false), started.elapsed())
-            })
-        });
-        let mut tests = run_in_order(course, ex, &binary, &names, jobs, &shown, reporter)?;
-        for rule in crate::engine::rules::check_rules(course, ex, &src_dir)
-            .iter()
-            .filter(|r| only.is_empty() || only.contains(&r.name))
-            .map(|r| shown.outcome(r))
-        {
-            reporter.test_finished(course, ex, &rule);
-            tests.push(rule);
-        }
-        let built = alongside.map(|build| build.join().expect("the exploration build's thread panicked"));
-        Ok((tests, built))
-    })?;
-    if let Some((built, took)) = built_alongside {
-        exploration = built?;
-        exploration_built_in = exploration.is_some().then_some(took);
-    }
-    match exploration {
-        Some(Ok((binary, mut names))) if wants_exploration(&names) => {
-            if !only.is_empty() {
-                names.retain(|n| only.contains(n));
+                exploration_build_duration: verdict.exploration_build,
             }
-            let copy = crate::engine::explore::copy_dir(course, ex, &variant);
-            let shown = shown.with_copy(course, &copy, &src_dir);
-            tests.extend(run_in_order(course, ex, &binary, &names, jobs, &shown, reporter)?);
         }
-        Some(Err(why)) => reporter.note(course, ex, &why),
-        _ => {}
-    }
-    let status = if tests.iter().all(|t| t.status == crate::engine::outcome::TestStatus::Passed) {
-        ExerciseStatus::Passed
-    } else {
-        ExerciseStatus::Failed
-    };
-    let outcome = ExerciseOutcome {
-        name: ex.name.clone(),
-        dir: ex.dir.clone(),
-        status,
-        tests,
-        compiler_output: None,
-        build_duration,
-        exploration_build_duration: exploration_built_in,
     };
     reporter.exercise_finished(course, ex, &outcome);
     Ok(outcome)
 }
 
-/// Runs `names` from `binary`, telling the reporter of each in declaration
-/// order (they end in any order).
-fn run_in_order(
-    course: &Course,
-    ex: &Exercise,
-    binary: &Path,
-    names: &[String],
-    jobs: usize,
-    shown: &ShownAs,
-    reporter: &mut dyn Reporter,
-) -> Result<Vec<TestOutcome>> {
-    let ordered = Mutex::new(InOrder { next: 0, pending: vec![None; names.len()], reporter });
-    let tests = crate::engine::runner::run_tests(
-        course,
-        ex,
-        binary,
-        names,
-        jobs,
-        crate::engine::runner::Stop::Never,
-        &|i, outcome| {
-            let mut o = ordered.lock().unwrap();
-            o.pending[i] = Some(shown.outcome(outcome));
-            while let Some(Some(ready)) = o.pending.get(o.next).cloned() {
-                o.reporter.test_finished(course, ex, &ready);
-                o.next += 1;
-            }
-        },
-    )?;
-    Ok(tests.iter().map(|t| shown.outcome(t)).collect())
-}
-
-/// The exploration tier's test binary and its tests, or why it cannot run.
-type Exploration = std::result::Result<(PathBuf, Vec<String>), String>;
-
-/// The exploration tier's test binary and its tests, if the exercise has
-/// the tier: `Err` with a note when the sources cannot be rebuilt on
-/// shuttle (the ordinary tests still judge them; this tier then says
-/// nothing, so a correct answer is never failed by it).
-fn build_exploration_tier(
-    course: &Course,
-    ex: &Exercise,
-    src_dir: &Path,
-    variant: &str,
-    color: bool,
-) -> Result<Option<Exploration>> {
-    if crate::engine::explore::tests_file(course, ex).is_none() {
-        return Ok(None);
-    }
-    let spinner = Spinner::new(color, &format!("building {} for schedule exploration", ex.name));
-    let build = crate::engine::compile::build_exploration(
-        course,
-        ex,
-        src_dir,
-        &course.tests_dir(ex),
-        variant,
-        false,
-        &mut |what| spinner.set(what),
-    );
-    spinner.finish();
-    Ok(Some(match build? {
-        Build::Built { test_binary, .. } => {
-            let names = crate::engine::runner::list_tests(&test_binary)?;
-            Ok((test_binary, names))
+/// What `check` says when the exploration tier cannot judge these sources.
+fn skipped_note(ex: &Exercise, why: &Unexplorable) -> String {
+    match why {
+        Unexplorable::UnmodelledLibrary(why) => {
+            format!("schedule exploration skipped: {why}; the other tests judge it")
         }
-        Build::CompileError { rendered, .. } => Err(match rendered.strip_prefix(crate::engine::explore::REFUSAL) {
-            Some(why) => format!("schedule exploration skipped: {why}; the other tests judge it"),
-            None => format!(
-                "schedule exploration skipped: {} does not build on shuttle's threads and locks (it uses \
-                 something of std::sync or std::thread that shuttle does not model); the other tests judge it",
-                ex.name
-            ),
-        }),
-    }))
+        Unexplorable::DoesNotBuild => format!(
+            "schedule exploration skipped: {} does not build on shuttle's threads and locks (it uses \
+             something of std::sync or std::thread that shuttle does not model); the other tests judge it",
+            ex.name
+        ),
+    }
 }
 
 struct InOrder<'r> {
     next: usize,
-    pending: Vec<Option<TestOutcome>>,
+    pending: BTreeMap<usize, TestOutcome>,
     reporter: &'r mut dyn Reporter,
 }
 
@@ -379,36 +263,6 @@ impl ShownAs {
         }
         shown
     }
-}
-
-/// The folder holding the crate's `lib.rs`, and a name for its build.
-pub fn resolve_sources(course: &Course, ex: &Exercise, sources: &Sources) -> Result<(PathBuf, String)> {
-    let path = match sources {
-        Sources::Learner => return Ok((course.exercise_dir(ex).join("src"), "learner".into())),
-        Sources::Other(path) => path.canonicalize().with_context(|| format!("cannot find {}", path.display()))?,
-    };
-    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-    let variant = if path.starts_with(course.mutants_dir(ex)) {
-        format!("mutant-{stem}")
-    } else if path.starts_with(course.solution_dir(ex)) {
-        "solution".to_string()
-    } else {
-        format!("other-{stem}")
-    };
-    if path.is_file() {
-        // A single file stands in for lib.rs: copy it into a folder of its own.
-        let dir = course.work_dir().join("sources").join(format!("{}-{variant}", ex.dir));
-        std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-        let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
-        crate::engine::compile::write_if_changed(&dir.join("lib.rs"), &text)?;
-        return Ok((dir, variant));
-    }
-    for candidate in [path.join("src"), path.clone()] {
-        if candidate.join("lib.rs").is_file() {
-            return Ok((candidate, variant));
-        }
-    }
-    bail!("{} holds neither lib.rs nor src/lib.rs", path.display())
 }
 
 /// A spinner on stderr while cargo works, only on a terminal without NO_COLOR.

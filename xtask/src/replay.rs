@@ -25,7 +25,7 @@ pub struct Args {
 
 pub fn run(course: &Course, args: Args) -> Result<i32> {
     let ex = course.find(&args.exercise)?;
-    if crate::engine::explore::tests_file(course, ex).is_none() {
+    if !course.has_exploration_tier(ex) {
         return Err(crate::exit::Usage(format!(
             "`{}` has no schedule-exploration tests (tests/{}/explore.rs); replay is for their failures",
             ex.name, ex.dir

@@ -153,6 +153,7 @@ impl Reporter for Human {
             TestStatus::Failed => ("✗", RED, ""),
             TestStatus::TimedOut => ("✗", YELLOW, " (timed out)"),
             TestStatus::Crashed => ("✗", RED, " (crashed)"),
+            TestStatus::NotRun => ("·", DIM, " (not run)"),
         };
         let label = self.category_label(test);
         let _ = writeln!(self.out, "  {style}{mark}{style:#} {}{DIM}{note}{label}{DIM:#}", test.name);
@@ -193,7 +194,7 @@ impl Reporter for Human {
                     let _ = writeln!(self.out, "{}", text.trim_end());
                 }
                 // A refusal to build explains itself; the hint is for rustc's errors.
-                if !outcome.compiler_output.as_deref().is_some_and(crate::engine::reach::is_refusal) {
+                if outcome.build_failure != Some(crate::engine::judge::BuildFailure::Refused) {
                     let _ = writeln!(
                         self.out,
                         "\n{DIM}The hidden tests need the public API exactly as the exercise's doc comments give \

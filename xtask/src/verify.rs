@@ -30,11 +30,9 @@
 //! mistake than its own) is also said in one line,
 //! on stderr with `--format json`.
 
-use crate::check::Sources;
-use crate::engine::compile::{Build, build_hidden_tests};
 use crate::engine::course::{Course, Exercise};
-use crate::engine::outcome::{TestOutcome, TestStatus};
-use crate::engine::runner::Stop;
+use crate::engine::judge::{self, BuildOptions, Built, Exploration, Origin, Reruns, Sources, Stop, Subject, Variant};
+use crate::engine::outcome::TestStatus;
 use anyhow::{Context, Result, bail};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -272,7 +270,7 @@ fn verify_exercise(course: &Course, ex: &Exercise, plan: &Plan) -> Result<Exerci
     let cpu_seconds = solution.cpu.as_secs_f64() / runs as f64;
     let explore_cpu_seconds = solution.explored_cpu.as_secs_f64() / runs as f64;
     if human {
-        let explored = if crate::engine::explore::tests_file(course, ex).is_some() {
+        let explored = if course.has_exploration_tier(ex) {
             format!(", schedule exploration {explore_cpu_seconds:.2} of them")
         } else {
             String::new()
@@ -406,65 +404,41 @@ fn run_variant(
     expected: Option<&str>,
 ) -> Result<VariantRuns> {
     let started = Instant::now();
-    let (src_dir, variant) = crate::check::resolve_sources(course, ex, sources)?;
+    let subject = Subject::new(course, ex, sources)?;
     // The load is for the tests: a build under it only takes longer.
     let paused = plan.load.map(LoadGenerator::pause);
-    let build = build_hidden_tests(course, ex, &src_dir, &variant, false, &mut |_| {})?;
+    let options = BuildOptions { color: false, time_limit: Some(course.build_time_limit()), progress: &|_| {} };
+    let built = match judge::build(&subject, &options)? {
+        Built::Ok(tier) => tier,
+        Built::CompileError { compiler_output, .. } => match subject.variant {
+            // A stub or mutant that does not compile is not killed by a
+            // test: that is a broken course, said plainly.
+            Variant::Learner | Variant::Mutant(_) => bail!(
+                "{} ({}) does not compile against its hidden tests:\n{compiler_output}",
+                ex.name,
+                subject.variant.name()
+            ),
+            _ => bail!("the solution of {} does not compile:\n{compiler_output}", ex.name),
+        },
+    };
+    // The schedule-exploration tier, where the exercise has one. The
+    // course's own solution must be explorable; a mutant that is not is
+    // judged by the ordinary tests alone.
+    let exploration = judge::build_exploration(&subject, &options)?;
     drop(paused);
-    let binary = match build {
-        Build::Built { test_binary, .. } => test_binary,
-        Build::CompileError { rendered, .. } => {
-            if variant == "learner" || variant.starts_with("mutant-") {
-                // A stub or mutant that does not compile is not killed by a
-                // test: that is a broken course, said plainly.
-                bail!("{} ({variant}) does not compile against its hidden tests:\n{rendered}", ex.name);
-            }
-            bail!("the solution of {} does not compile:\n{rendered}", ex.name)
-        }
+    if let (Exploration::Skipped(why), Variant::Solution) = (&exploration, &subject.variant) {
+        bail!("the solution of {} does not build for schedule exploration: {why:?}", ex.name)
+    }
+    let explored_names: Vec<String> = match &exploration {
+        Exploration::Built { tier, .. } => tier.names.clone(),
+        Exploration::Absent | Exploration::Skipped(_) => Vec::new(),
     };
-    let hidden = crate::engine::runner::list_tests(&binary)?;
-    // The schedule-exploration tier, where the exercise has one.
-    let exploration = match crate::engine::explore::tests_file(course, ex) {
-        None => None,
-        Some(_) => {
-            let paused = plan.load.map(LoadGenerator::pause);
-            let build = crate::engine::compile::build_exploration(
-                course,
-                ex,
-                &src_dir,
-                &course.tests_dir(ex),
-                &variant,
-                false,
-                &mut |_| {},
-            )?;
-            drop(paused);
-            match build {
-                Build::Built { test_binary, .. } => {
-                    let names = crate::engine::runner::list_tests(&test_binary)?;
-                    Some((test_binary, names))
-                }
-                // The course's own solution must be explorable; a mutant
-                // that is not is judged by the ordinary tests alone.
-                Build::CompileError { rendered, .. } if variant == "solution" => {
-                    bail!("the solution of {} does not build for schedule exploration:\n{rendered}", ex.name)
-                }
-                Build::CompileError { .. } => None,
-            }
-        }
-    };
-    let explored_names: Vec<String> = exploration.as_ref().map(|(_, names)| names.clone()).unwrap_or_default();
-    // Rules read only the sources, so one check serves every run.
-    let rules = crate::engine::rules::check_rules(course, ex, &src_dir);
+    let rule_names = ex.rules.keys().map(|name| format!("rule_{name}"));
     let mut result = VariantRuns {
         explored_cpu: Duration::ZERO,
         explored_named_runs: 0,
         exploration_named_runs: 0,
-        test_names: hidden
-            .iter()
-            .cloned()
-            .chain(rules.iter().map(|r| r.name.clone()))
-            .chain(explored_names.iter().cloned())
-            .collect(),
+        test_names: built.names.iter().cloned().chain(rule_names).chain(explored_names.iter().cloned()).collect(),
         run_failed: Vec::new(),
         failures: BTreeMap::new(),
         categories: Default::default(),
@@ -472,38 +446,26 @@ fn run_variant(
         cpu: Duration::ZERO,
         seconds: 0.0,
     };
+    let jobs = plan.jobs;
+    let plan = judge::Plan { only: &[], jobs: &|| jobs, stop, reruns: Reruns::Never, origins: judge::ALL_ORIGINS };
     for _ in 0..runs {
-        let cpu_before = children_cpu();
-        let mut outcomes: Vec<TestOutcome> =
-            crate::engine::runner::run_tests(course, ex, &binary, &hidden, plan.jobs, stop, &|_, _| {})?;
-        outcomes.extend(rules.iter().cloned());
-        if let Some((explore_binary, names)) = &exploration
-            && !outcomes.iter().any(|o| stop.ends_at(o))
-        {
-            let explore_cpu_before = children_cpu();
-            outcomes.extend(crate::engine::runner::run_tests(
-                course,
-                ex,
-                explore_binary,
-                names,
-                plan.jobs,
-                stop,
-                &|_, _| {},
-            )?);
-            result.explored_cpu += children_cpu().saturating_sub(explore_cpu_before);
-        }
-        result.cpu += children_cpu().saturating_sub(cpu_before);
+        let judgement = judge::run(&subject, &built, &exploration, &plan, &|_, _| {})?;
+        result.cpu += judgement.test_cpu;
+        result.explored_cpu +=
+            judgement.tests.iter().filter(|t| t.origin == Origin::Explored).map(|t| t.outcome.cpu).sum::<Duration>();
         let mut failed = false;
         let (mut named, mut named_by_ordinary, mut named_by_exploration) = (false, false, false);
-        for o in outcomes.iter().filter(|o| o.status != TestStatus::Passed) {
+        for (o, origin) in
+            judgement.tests.iter().map(|t| (&t.outcome, t.origin)).filter(|(o, _)| o.status != TestStatus::Passed)
+        {
             failed = true;
             let entry = result.failures.entry(o.name.clone()).or_insert((0, o.message.clone()));
             entry.0 += 1;
             if let Some(category) = &o.category {
                 let as_expected = expected == Some(category.as_str());
                 named |= as_expected;
-                named_by_ordinary |= as_expected && !explored_names.contains(&o.name);
-                named_by_exploration |= as_expected && explored_names.contains(&o.name);
+                named_by_ordinary |= as_expected && origin != Origin::Explored;
+                named_by_exploration |= as_expected && origin == Origin::Explored;
                 result.categories.insert(category.clone());
             }
         }
@@ -580,17 +542,6 @@ fn print_kill_matrix(tests: &[String], mutants: &[MutantReport], stop: Stop) {
             mutants.iter().map(|m| format!("{:>4}", if m.killed_by.contains(t) { "x" } else { "." })).collect();
         let _ = writeln!(out, "  {t:<width$} {row}");
     }
-}
-
-/// CPU time of every child process this process has waited for.
-fn children_cpu() -> Duration {
-    // SAFETY: getrusage only writes into the struct we hand it.
-    let usage = unsafe {
-        let mut usage: libc::rusage = std::mem::zeroed();
-        libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage);
-        usage
-    };
-    crate::engine::process::cpu_of(&usage)
 }
 
 /// Keeps every core busy from a separate process until dropped, so the

@@ -1,7 +1,8 @@
 //! `cargo xtask watch`: check the exercise being edited each time it is saved.
 
-use crate::check::{Sources, check_exercise, exercise_of_path};
+use crate::check::{check_exercise, exercise_of_path};
 use crate::engine::course::{Course, Exercise};
+use crate::engine::judge::Sources;
 use crate::progress::{Progress, fingerprint};
 use crate::report::{Human, Reporter};
 use anyhow::{Context, Result};

@@ -1,4 +1,4 @@
-//! Issue 6's adversarial corpus, graded as one batch: every submission in
+//! The adversarial corpus (hostile submissions, one attack each), graded as one batch: every submission in
 //! `tests/fixtures/adversarial/submissions` attacks the grader in its own way
 //! (see that folder's README), and `control` is a correct answer.
 //!

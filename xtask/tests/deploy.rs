@@ -1,4 +1,4 @@
-//! The recipes under `deploy/` for graders' ecosystems (issue 10): the
+//! The recipes under `deploy/` for the places graders already work: the
 //! Kubernetes Indexed Job, the GitHub Actions matrix workflow and the GitHub
 //! Classroom workflow. Each must parse, and the scale-out recipes' own
 //! commands, run here as three shards and a merge (`cargo xtask` stood in for

@@ -1,6 +1,6 @@
 //! `grade` and `merge` on the fixture course (its `good` and `halve`
 //! exercises): scores, bad archives, a batch killed and resumed, and shards
-//! merged. What issue 5's "Done when" asks, at a size CI can afford; the
+//! merged: the grader's promises, at a size CI can afford; the
 //! same on the real course is `grade_real_course.rs`.
 
 mod support;

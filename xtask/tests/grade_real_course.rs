@@ -1,4 +1,4 @@
-//! Issue 5's batch on the real course: one submission of every reference
+//! A batch of the real course: one submission of every reference
 //! solution, one of the untouched stubs, and one per mutant (the mutant in
 //! its exercise and nothing else submitted), graded twice. The mutant's
 //! exercise must score below its maximum.

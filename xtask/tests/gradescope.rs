@@ -1,4 +1,4 @@
-//! The Gradescope bundle, end to end (issue 10): `gradescope-bundle` makes
+//! The Gradescope bundle, end to end: `gradescope-bundle` makes
 //! the zip; it is unpacked into a fake `/autograder` tree (AUTOGRADER_ROOT);
 //! its `setup.sh` runs with a cargo home that holds nothing but what its one
 //! `cargo fetch` brings; then `run_autograder` grades a solution submission

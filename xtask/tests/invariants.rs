@@ -303,3 +303,257 @@ fn every_exercise_and_hidden_test_file_is_in_a_workspace_target() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------
+// Architecture invariants of xtask itself: the engine judges code and knows
+// nothing of commands; commands reach the build and run steps only through
+// the engine's one entry point, `engine::judge`; no two modules import each
+// other, however indirectly.
+
+/// Every `.rs` file under `dir`, with its text less its comments (a comment
+/// may name anything).
+fn sources_under(dir: &Path) -> Vec<(std::path::PathBuf, String)> {
+    let mut out = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(d) = pending.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = read(&path);
+                let code: Vec<&str> = text.lines().map(|l| l.split("//").next().unwrap_or("")).collect();
+                out.push((path, code.join("\n")));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Every module path a source names from the crate root or its parent
+/// (`crate::a::b`, `crate::{a, b::c}`, `super::a`), as `a::b` strings;
+/// `super` is resolved against `module`, the file's own module path.
+fn named_paths(module: &[String], code: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    // White space kept only where it parts two words (`use crate`), so that
+    // a path reads the same however it is laid out.
+    let spaced: String = code.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut tokens = String::new();
+    let chars: Vec<char> = spaced.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        let word = |c: Option<&char>| c.is_some_and(|c| c.is_alphanumeric() || *c == '_');
+        if c != ' ' || (word(chars.get(i.wrapping_sub(1))) && word(chars.get(i + 1))) {
+            tokens.push(c);
+        }
+    }
+    for (start, base) in [("crate::", Vec::new()), ("super::", module[..module.len().saturating_sub(1)].to_vec())] {
+        for (at, _) in tokens.match_indices(start) {
+            let before = tokens[..at].chars().last();
+            if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+                continue;
+            }
+            let rest = &tokens[at + start.len()..];
+            paths_in(&base, rest, &mut found);
+        }
+    }
+    found
+}
+
+/// The paths at the start of `rest` (a path, or a `{...}` group of them),
+/// each prefixed by `base`.
+fn paths_in(base: &[String], rest: &str, found: &mut Vec<String>) {
+    if let Some(group) = rest.strip_prefix('{') {
+        let mut depth = 0;
+        let mut end = group.len();
+        for (i, c) in group.char_indices() {
+            match c {
+                '{' => depth += 1,
+                '}' if depth == 0 => {
+                    end = i;
+                    break;
+                }
+                '}' => depth -= 1,
+                _ => {}
+            }
+        }
+        let inner = &group[..end];
+        let mut depth = 0;
+        let mut from = 0;
+        for (i, c) in inner.char_indices().chain(std::iter::once((inner.len(), ','))) {
+            match c {
+                '{' => depth += 1,
+                '}' => depth -= 1,
+                ',' if depth == 0 => {
+                    paths_in(base, &inner[from..i], found);
+                    from = i + 1;
+                }
+                _ => {}
+            }
+        }
+        return;
+    }
+    let mut path = base.to_vec();
+    let mut rest = rest;
+    loop {
+        let ident: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+        if ident.is_empty() {
+            break;
+        }
+        path.push(ident.clone());
+        rest = &rest[ident.len()..];
+        match rest.strip_prefix("::") {
+            Some(more) if more.starts_with('{') => {
+                paths_in(&path, more, found);
+                return;
+            }
+            Some(more) => rest = more,
+            None => break,
+        }
+    }
+    if !path.is_empty() && path.len() > base.len() {
+        found.push(path.join("::"));
+    }
+}
+
+/// Each xtask source file with its module path (`engine::runner`,
+/// `grade::reports::csv`, `check`).
+fn xtask_modules() -> Vec<(Vec<String>, String)> {
+    let src = course_root().join("xtask/src");
+    sources_under(&src)
+        .into_iter()
+        .map(|(path, code)| {
+            let rel = path.strip_prefix(&src).unwrap().with_extension("");
+            let mut module: Vec<String> = rel.iter().map(|c| c.to_string_lossy().into_owned()).collect();
+            if module.last().is_some_and(|m| m == "mod" || m == "main") {
+                module.pop();
+            }
+            (module, code)
+        })
+        .collect()
+}
+
+/// The commands: what the engine must never name.
+const COMMANDS: [&str; 11] = [
+    "check",
+    "grade",
+    "verify",
+    "bench",
+    "report",
+    "watch",
+    "replay",
+    "selftest",
+    "list",
+    "merge",
+    "gradescope_bundle",
+];
+
+#[test]
+fn the_engine_names_no_command() {
+    let mut offences = Vec::new();
+    for (module, code) in xtask_modules().iter().filter(|(m, _)| m.first().is_some_and(|m| m == "engine")) {
+        for path in named_paths(module, code) {
+            if COMMANDS.contains(&path.split("::").next().unwrap()) {
+                offences.push(format!("{} names {path}", module.join("::")));
+            }
+        }
+    }
+    assert!(offences.is_empty(), "the engine must not know the commands that call it:\n{}", offences.join("\n"));
+}
+
+/// The engine's modules that build or run code, or take a step of that
+/// pipeline: commands go through `engine::judge` instead.
+const PIPELINE: [&str; 5] = ["compile", "runner", "explore", "reach", "rules"];
+
+#[test]
+fn outside_the_engine_only_the_judge_builds_and_runs_tests() {
+    let mut offences = Vec::new();
+    for (module, code) in xtask_modules().iter().filter(|(m, _)| m.first().is_none_or(|m| m != "engine")) {
+        for path in named_paths(module, code) {
+            let parts: Vec<&str> = path.split("::").collect();
+            if parts.first() == Some(&"engine") && parts.get(1).is_some_and(|m| PIPELINE.contains(m)) {
+                offences.push(format!("{} names {path}", module.join("::")));
+            }
+        }
+    }
+    assert!(
+        offences.is_empty(),
+        "only engine::judge may build and run tests; commands call it instead:\n{}",
+        offences.join("\n")
+    );
+}
+
+#[test]
+fn xtask_has_no_import_cycle() {
+    // A node is one of the engine's modules, or one command (a folder of
+    // them counts as one: a command's own files may use each other).
+    let node = |path: &[String]| -> Option<String> {
+        match path {
+            [engine, module, ..] if engine == "engine" => Some(format!("engine::{module}")),
+            [engine] if engine == "engine" => None,
+            [first, ..] => Some(first.clone()),
+            [] => None,
+        }
+    };
+    let modules = xtask_modules();
+    let known: std::collections::BTreeSet<String> = modules.iter().filter_map(|(m, _)| node(m)).collect();
+    let mut edges: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> = Default::default();
+    for (module, code) in &modules {
+        let Some(from) = node(module) else { continue };
+        for path in named_paths(module, code) {
+            let parts: Vec<String> = path.split("::").map(str::to_string).collect();
+            if let Some(to) = node(&parts).filter(|to| *to != from && known.contains(to)) {
+                edges.entry(from.clone()).or_default().insert(to);
+            }
+        }
+    }
+    // Depth-first search for a path back to where it started.
+    fn cycle_from(
+        at: &str,
+        edges: &std::collections::BTreeMap<String, std::collections::BTreeSet<String>>,
+        trail: &mut Vec<String>,
+        done: &mut std::collections::BTreeSet<String>,
+    ) -> Option<Vec<String>> {
+        if let Some(i) = trail.iter().position(|t| t == at) {
+            let mut cycle = trail[i..].to_vec();
+            cycle.push(at.to_string());
+            return Some(cycle);
+        }
+        if done.contains(at) {
+            return None;
+        }
+        trail.push(at.to_string());
+        for next in edges.get(at).into_iter().flatten() {
+            if let Some(cycle) = cycle_from(next, edges, trail, done) {
+                return Some(cycle);
+            }
+        }
+        trail.pop();
+        done.insert(at.to_string());
+        None
+    }
+    let mut done = Default::default();
+    for start in &known {
+        if let Some(cycle) = cycle_from(start, &edges, &mut Vec::new(), &mut done) {
+            panic!("an import cycle among xtask's modules: {}", cycle.join(" → "));
+        }
+    }
+    assert!(edges.contains_key("check") && edges.contains_key("engine::judge"), "the module graph was read");
+}
+
+#[test]
+fn the_module_path_reader_reads_groups_and_super() {
+    let module = vec!["engine".to_string(), "runner".to_string()];
+    let code = "use crate::engine::{course::Course, outcome::{TestOutcome, TestStatus}};\n\
+                use super::stacks;\nlet x = crate::grade::suite::SUITE_DIR;\nmycrate::no";
+    assert_eq!(
+        named_paths(&module, code),
+        [
+            "engine::course::Course",
+            "engine::outcome::TestOutcome",
+            "engine::outcome::TestStatus",
+            "grade::suite::SUITE_DIR",
+            "engine::stacks"
+        ]
+    );
+}

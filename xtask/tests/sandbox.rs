@@ -1,4 +1,4 @@
-//! The layers around learner code (issue 6), seen from outside: the fixture
+//! The layers around learner code, seen from outside: the fixture
 //! course's `mixed` exercise attacks the network, the disk and the memory,
 //! and `doctor` and `report.json` say which layers are on.
 

@@ -3,9 +3,9 @@
 //! accounting (`wait4`: the test, its threads and its supervisor).
 
 use super::{Args, secs};
-use crate::engine::compile::Build;
 use crate::engine::course::Course;
-use crate::engine::runner::Stop;
+use crate::engine::judge::{self, BuildOptions, Built, Exploration, Origin, Plan, Reruns, Sources, Stop, Subject};
+use crate::engine::outcome::TestStatus;
 use anyhow::{Result, bail};
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
@@ -21,51 +21,40 @@ pub fn run(course: &Course, args: &Args) -> Result<String> {
     let runs = args.cost_runs.max(1);
     let jobs = crate::engine::process::default_jobs();
     let mut rows = Vec::new();
+    let options = BuildOptions { color: false, time_limit: None, progress: &|_| {} };
     for ex in &course.exercises {
         eprintln!("bench cost: {} ({runs} runs)", ex.name);
-        let src = course.solution_dir(ex).join("src");
-        let ordinary =
-            match crate::engine::compile::build_hidden_tests(course, ex, &src, "solution", false, &mut |_| {})? {
-                Build::Built { test_binary, .. } => test_binary,
-                Build::CompileError { rendered, .. } => {
-                    bail!("the solution of {} does not build:\n{rendered}", ex.name)
-                }
-            };
-        let exploration = match crate::engine::explore::tests_file(course, ex) {
-            None => None,
-            Some(_) => match crate::engine::compile::build_exploration(
-                course,
-                ex,
-                &src,
-                &course.tests_dir(ex),
-                "solution",
-                false,
-                &mut |_| {},
-            )? {
-                Build::Built { test_binary, .. } => Some(test_binary),
-                Build::CompileError { rendered, .. } => {
-                    bail!("the solution of {} does not build for exploration:\n{rendered}", ex.name)
-                }
-            },
+        let subject = Subject::new(course, ex, &Sources::Other(course.solution_dir(ex)))?;
+        let ordinary = match judge::build(&subject, &options)? {
+            Built::Ok(tier) => tier,
+            Built::CompileError { compiler_output, .. } => {
+                bail!("the solution of {} does not build:\n{compiler_output}", ex.name)
+            }
         };
-        let mut measure = |binary: &std::path::Path| -> Result<Tier> {
-            let names = crate::engine::runner::list_tests(binary)?;
-            let mut tier = Tier { tests: names.len(), cpu: Duration::ZERO, wall: Duration::ZERO, failed: 0 };
+        let exploration = judge::build_exploration(&subject, &options)?;
+        if let Exploration::Skipped(why) = &exploration {
+            bail!("the solution of {} does not build for exploration: {why:?}", ex.name)
+        }
+        // One tier at a time, so that each has its own wall time.
+        let measure = |origin: Origin, tests: usize| -> Result<Tier> {
+            let plan = Plan { only: &[], jobs: &|| jobs, stop: Stop::Never, reruns: Reruns::Never, origins: &[origin] };
+            let mut tier = Tier { tests, cpu: Duration::ZERO, wall: Duration::ZERO, failed: 0 };
             for _ in 0..runs {
                 let started = Instant::now();
-                let outcomes =
-                    crate::engine::runner::run_tests(course, ex, binary, &names, jobs, Stop::Never, &|_, _| {})?;
+                let judgement = judge::run(&subject, &ordinary, &exploration, &plan, &|_, _| {})?;
                 tier.wall += started.elapsed();
-                tier.cpu += outcomes.iter().map(|o| o.cpu).sum::<Duration>();
-                tier.failed +=
-                    outcomes.iter().filter(|o| o.status != crate::engine::outcome::TestStatus::Passed).count();
+                tier.cpu += judgement.test_cpu;
+                tier.failed += judgement.tests.iter().filter(|t| t.outcome.status != TestStatus::Passed).count();
             }
             tier.cpu /= runs as u32;
             tier.wall /= runs as u32;
             Ok(tier)
         };
-        let ordinary = measure(&ordinary)?;
-        let exploration = exploration.as_deref().map(&mut measure).transpose()?;
+        let exploration = match &exploration {
+            Exploration::Built { tier, .. } => Some(measure(Origin::Explored, tier.names.len())?),
+            Exploration::Absent | Exploration::Skipped(_) => None,
+        };
+        let ordinary = measure(Origin::Hidden, ordinary.names.len())?;
         rows.push((ex, ordinary, exploration));
     }
 

@@ -160,7 +160,12 @@ fn prepare(course: &Course) -> Result<Bench> {
         probes.join(probe::LINKER_PROBE).to_string_lossy(),
     );
     std::fs::create_dir_all(scratch.join(".cargo"))?;
-    crate::engine::compile::write_if_changed(&scratch.join(".cargo/config.toml"), &probed)?;
+    // Written only when it changes: cargo rebuilds everything when its
+    // configuration is newer than the builds.
+    let config_path = scratch.join(".cargo/config.toml");
+    if std::fs::read_to_string(&config_path).ok().as_deref() != Some(probed.as_str()) {
+        std::fs::write(&config_path, &probed)?;
+    }
     let cores = crate::engine::process::default_jobs();
     Ok(Bench { dir, scratch, pristine, probes, cores })
 }

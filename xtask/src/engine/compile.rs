@@ -13,6 +13,7 @@
 //! folder are not built at all (`reach.rs`).
 
 use crate::engine::course::{Course, Exercise};
+use crate::engine::outcome::BuildFailure;
 use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 use std::io::{BufRead, BufReader, Read};
@@ -28,49 +29,54 @@ use toml::{Table, Value};
 pub enum Build {
     /// The hidden test binary.
     Built { test_binary: PathBuf, duration: Duration },
-    /// The learner's code (or the tests against it) did not compile. `rendered`
-    /// holds the compiler's messages for this crate, paths made relative.
-    CompileError { rendered: String, duration: Duration },
+    /// The sources were not turned into a test binary: `cause` says why,
+    /// `rendered` says it in words (the compiler's messages for this crate,
+    /// paths made relative, or the reason the build was refused or stopped).
+    CompileError { cause: BuildFailure, rendered: String, duration: Duration },
 }
 
-/// Builds the hidden tests of `ex` against the crate sources in `src_dir`.
-/// `variant` names the build folder (`learner`, `solution`, `mutant-NAME`).
-/// `progress` is told what cargo is compiling, for a spinner.
-pub fn build_hidden_tests(
-    course: &Course,
-    ex: &Exercise,
-    src_dir: &Path,
-    variant: &str,
-    color: bool,
-    progress: &mut dyn FnMut(&str),
-) -> Result<Build> {
-    build_tests_from(
-        course,
-        ex,
-        src_dir,
-        &course.tests_dir(ex),
-        variant,
-        color,
-        Some(course.build_time_limit()),
-        progress,
-    )
+/// Whose sources a build is for. Each variant is a generated package of its
+/// own (see `package_name`), so builds of one exercise for different
+/// sources never undo each other's work.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Variant {
+    /// The learner's own `exercises/NN/src`.
+    Learner,
+    /// The reference solution.
+    Solution,
+    /// A mutant, by its file name without `.rs`.
+    Mutant(String),
+    /// Any other sources a course author names (`check --source`).
+    Other(String),
+    /// A grader's build slot, reused from one submission to the next.
+    GradingSlot(usize),
+    /// The grading suite's build against the stub, which lists the tests.
+    Suite,
 }
 
-/// [`build_hidden_tests`] with the test sources taken from `tests_dir` (a
-/// copy of the exercise's tests with a grader's private tests laid over
-/// it). The tests' dependencies still come from the course's own manifest.
-#[allow(clippy::too_many_arguments)]
-pub fn build_tests_from(
-    course: &Course,
-    ex: &Exercise,
-    src_dir: &Path,
-    tests_dir: &Path,
-    variant: &str,
-    color: bool,
-    time_limit: Option<Duration>,
-    progress: &mut dyn FnMut(&str),
-) -> Result<Build> {
-    build_tier(course, ex, src_dir, tests_dir, variant, Tier::Ordinary, color, time_limit, progress)
+impl Variant {
+    /// The name the build's folders carry: `learner`, `solution`,
+    /// `mutant-NAME`, `other-NAME`, `grade-N`, `grade-suite`.
+    pub fn name(&self) -> String {
+        match self {
+            Variant::Learner => "learner".into(),
+            Variant::Solution => "solution".into(),
+            Variant::Mutant(name) => format!("mutant-{name}"),
+            Variant::Other(name) => format!("other-{name}"),
+            Variant::GradingSlot(slot) => format!("grade-{slot}"),
+            Variant::Suite => "grade-suite".into(),
+        }
+    }
+
+    /// Whether the compiler's incremental state pays: for sources rebuilt
+    /// again and again after small changes, the learner's own code
+    /// (`check`, `watch`) and a grader's build slots, which see one
+    /// submission after another of the same exercise. The others (a
+    /// mutant, the grading suite) are built once, and their incremental
+    /// state would only fill the disk, some 20 MB each.
+    fn rebuilt_after_edits(&self) -> bool {
+        matches!(self, Variant::Learner | Variant::GradingSlot(_))
+    }
 }
 
 /// Which hidden tests a build is for.
@@ -83,57 +89,67 @@ pub enum Tier {
     Explore,
 }
 
-/// Builds the schedule-exploration tests of `ex` (`tests_dir` must hold
-/// `explore.rs`) against the sources in `src_dir`, rewritten for
-/// exploration. A compile error here means the code cannot be explored.
-pub fn build_exploration(
-    course: &Course,
-    ex: &Exercise,
-    src_dir: &Path,
-    tests_dir: &Path,
-    variant: &str,
-    color: bool,
-    progress: &mut dyn FnMut(&str),
-) -> Result<Build> {
-    if let Some(refusal) = crate::engine::reach::refusal(src_dir).or_else(|| crate::engine::explore::refusal(src_dir)) {
-        return Ok(Build::CompileError { rendered: refusal, duration: Duration::ZERO });
+impl Tier {
+    /// The generated package's folder and name for `variant` in this tier.
+    fn package(self, variant: &Variant) -> String {
+        match self {
+            Tier::Ordinary => variant.name(),
+            Tier::Explore => format!("{}-explore", variant.name()),
+        }
     }
-    let variant = format!("{variant}-explore");
-    let rewritten = crate::engine::explore::prepare_sources(course, ex, src_dir, &variant)?;
-    build_tier(
-        course,
-        ex,
-        &rewritten,
-        tests_dir,
-        &variant,
-        Tier::Explore,
-        color,
-        Some(course.build_time_limit()),
-        progress,
-    )
 }
 
-#[allow(clippy::too_many_arguments)]
-fn build_tier(
+/// What a build needs besides the sources: how to show cargo's messages,
+/// how long it may take, and whom to tell what cargo is compiling.
+pub struct BuildOptions<'p> {
+    /// cargo's and rustc's colours (only for a terminal).
+    pub color: bool,
+    /// Stop the build (cargo and every rustc) after this long; `None` for
+    /// the course's own code, which is trusted to build.
+    pub time_limit: Option<Duration>,
+    /// Told of each crate cargo finishes, and when the build is over, for
+    /// a spinner.
+    pub progress: &'p (dyn Fn(BuildProgress) + Sync),
+}
+
+/// What a build is doing, for a spinner.
+#[derive(Debug, Clone, Copy)]
+pub enum BuildProgress<'a> {
+    /// cargo has just compiled this crate.
+    Compiled(&'a str),
+    /// The build (and the listing of its tests) is over.
+    Done,
+}
+
+/// Builds the hidden tests in `tests_dir` (its `main.rs`, or `explore.rs`
+/// for [`Tier::Explore`]) against the crate sources in `src_dir`. For the
+/// exploration tier, `src_dir` must already be the rewritten copy
+/// (`explore::prepare_sources`). The tests' dependencies come from the
+/// course's own manifests, whatever `tests_dir` is (a grader's suite lays
+/// private tests over a copy of the course's).
+pub(in crate::engine) fn build(
     course: &Course,
     ex: &Exercise,
-    src_dir: &Path,
-    tests_dir: &Path,
-    variant: &str,
+    (src_dir, tests_dir): (&Path, &Path),
+    variant: &Variant,
     tier: Tier,
-    color: bool,
-    time_limit: Option<Duration>,
-    progress: &mut dyn FnMut(&str),
+    options: &BuildOptions,
 ) -> Result<Build> {
     let started = Instant::now();
     // Sources that would make rustc read files outside them are never built:
     // it runs as the grader's user, next to the solutions (see reach.rs).
     if let Some(refusal) = crate::engine::reach::refusal(src_dir) {
-        return Ok(Build::CompileError { rendered: refusal, duration: started.elapsed() });
+        return Ok(Build::CompileError {
+            cause: BuildFailure::Refused,
+            rendered: refusal,
+            duration: started.elapsed(),
+        });
     }
-    let package_dir = course.work_dir().join("packages").join(format!("{}-{variant}", ex.dir));
+    let (color, time_limit, progress) = (options.color, options.time_limit, options.progress);
+    let package = tier.package(variant);
+    let package_dir = course.work_dir().join("packages").join(format!("{}-{package}", ex.dir));
     std::fs::create_dir_all(&package_dir).with_context(|| format!("cannot create {}", package_dir.display()))?;
-    let manifest = generated_manifest(course, ex, src_dir, tests_dir, variant, tier)?;
+    let manifest = generated_manifest(course, ex, src_dir, tests_dir, &package, variant.rebuilt_after_edits(), tier)?;
     write_if_changed(&package_dir.join("Cargo.toml"), &manifest)?;
     // Start from the course's lock file so every build uses the versions the
     // course was tested with; cargo prunes it to this package's needs.
@@ -192,7 +208,7 @@ fn build_tier(
                     if ours && target.name == "hidden" && target.kind.iter().any(|k| k == "test") {
                         test_binary = message.executable.clone();
                     }
-                    progress(&target.name);
+                    progress(BuildProgress::Compiled(&target.name));
                 }
             }
             "compiler-message" if ours => {
@@ -223,7 +239,7 @@ fn build_tier(
             ex.name,
             time_limit.unwrap_or_default().as_secs_f64()
         );
-        return Ok(Build::CompileError { rendered, duration });
+        return Ok(Build::CompileError { cause: BuildFailure::TimedOut, rendered, duration });
     }
     if status.success() {
         let built = test_binary.context("cargo built the tests but named no test binary")?;
@@ -231,7 +247,11 @@ fn build_tier(
         return Ok(Build::Built { test_binary, duration: started.elapsed() });
     }
     if our_errors > 0 {
-        return Ok(Build::CompileError { rendered: course.relativize(&our_diagnostics), duration });
+        return Ok(Build::CompileError {
+            cause: BuildFailure::Rustc,
+            rendered: course.relativize(&our_diagnostics),
+            duration,
+        });
     }
     bail!(
         "cargo failed before it could compile `{}` (not a problem in your code):\n{}",
@@ -318,6 +338,7 @@ fn generated_manifest(
     src_dir: &Path,
     test_sources: &Path,
     variant: &str,
+    incremental: bool,
     tier: Tier,
 ) -> Result<String> {
     let root_manifest = read_toml(&course.root.join("Cargo.toml"))?;
@@ -399,9 +420,8 @@ fn generated_manifest(
     manifest.insert("dependencies".into(), lib_deps.into());
     manifest.insert("dev-dependencies".into(), test_deps.into());
     let mut profile = root_manifest.get("profile").and_then(Value::as_table).cloned().unwrap_or_default();
-    if !rebuilt_after_edits(variant) {
-        // Built once (a mutant, the grading suite): incremental state would
-        // only fill the disk, some 20 MB per variant.
+    if !incremental {
+        // Built once (a mutant, the grading suite): see `Variant::rebuilt_after_edits`.
         let dev = profile.entry("dev").or_insert_with(|| Table::new().into());
         if let Value::Table(dev) = dev {
             let packages = dev.entry("package").or_insert_with(|| Table::new().into());
@@ -432,15 +452,6 @@ fn package_name(ex: &Exercise, variant: &str) -> String {
     let variant: String =
         variant.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
     format!("{}-{variant}", ex.name)
-}
-
-/// Variants rebuilt again and again after small changes, where the
-/// compiler's incremental state pays: the learner's own code (`check`,
-/// `watch`) and a grader's build slots, which see one submission after
-/// another of the same exercise.
-fn rebuilt_after_edits(variant: &str) -> bool {
-    let base = variant.strip_suffix("-explore").unwrap_or(variant);
-    base == "learner" || base.strip_prefix("grade-").is_some_and(|slot| slot.parse::<usize>().is_ok())
 }
 
 fn path_value(path: &Path) -> Value {
@@ -503,44 +514,4 @@ fn absolutize(mut spec: Table, base: &Path) -> Table {
         spec.insert("path".into(), path_value(&abs));
     }
     spec
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Two variants of one exercise built one after the other: the first
-    /// one's binary must still be the first one's code. (Before the private
-    /// copies, the second build overwrote the first's binary in place, and a
-    /// grader running two submissions of one exercise at once could run one
-    /// learner's tests on the other's code.)
-    #[test]
-    fn a_later_build_of_another_variant_leaves_an_earlier_binary_alone() {
-        let course = Course::load(&crate::engine::course::default_root()).unwrap();
-        let ex = course.find("letter_frequency").unwrap();
-        let build =
-            |src: PathBuf, variant: &str| match build_hidden_tests(&course, ex, &src, variant, false, &mut |_| {})
-                .unwrap()
-            {
-                Build::Built { test_binary, .. } => test_binary,
-                Build::CompileError { rendered, .. } => panic!("{rendered}"),
-            };
-        let solution = build(course.solution_dir(ex).join("src"), "unit-test-solution");
-        let stub = build(course.exercise_dir(ex).join("src"), "unit-test-stub");
-        assert_ne!(solution, stub);
-        let test = "no_texts_give_no_letters";
-        let scratch = tempfile::tempdir().unwrap();
-        let run = |binary: &Path| {
-            crate::engine::runner::run_one(&course, binary, test, Duration::from_secs(60), scratch.path(), None)
-                .unwrap()
-                .unwrap()
-                .status
-        };
-        assert_eq!(
-            run(&solution),
-            crate::engine::outcome::TestStatus::Passed,
-            "the solution's binary runs the solution"
-        );
-        assert_eq!(run(&stub), crate::engine::outcome::TestStatus::Failed, "the stub's binary runs the stub");
-    }
 }

@@ -206,6 +206,12 @@ impl Course {
         self.root.join("tests").join(&ex.dir)
     }
 
+    /// Whether the exercise has a schedule-exploration tier
+    /// (`tests/NN/explore.rs`).
+    pub fn has_exploration_tier(&self, ex: &Exercise) -> bool {
+        self.tests_dir(ex).join("explore.rs").is_file()
+    }
+
     pub fn mutants_dir(&self, ex: &Exercise) -> PathBuf {
         self.tests_dir(ex).join("mutants")
     }

@@ -24,6 +24,7 @@
 //! is not explored; code that does not compile this way is not explored
 //! (the ordinary tests still judge it).
 
+use crate::engine::compile::Variant;
 use crate::engine::course::{Course, Exercise};
 use anyhow::{Context, Result};
 use proc_macro2::{Spacing, TokenStream, TokenTree};
@@ -31,14 +32,6 @@ use std::path::{Path, PathBuf};
 
 /// The module every `std` path is redirected to.
 pub const FACADE: &str = "__threadwork_std";
-
-/// The file that holds an exercise's exploration tests, if it has any.
-pub fn tests_file(course: &Course, ex: &Exercise) -> Option<PathBuf> {
-    Some(course.tests_dir(ex).join("explore.rs")).filter(|p| p.is_file())
-}
-
-/// Said first by a build refused for exploration (not a compile error).
-pub const REFUSAL: &str = "not explored: ";
 
 /// Why sources cannot be explored even if they would build: they block in
 /// a library shuttle does not control (a crossbeam channel or rayon would
@@ -55,10 +48,7 @@ pub fn refusal(src_dir: &Path) -> Option<String> {
         }
     });
     found.map(|name| {
-        format!(
-            "{REFUSAL}the code uses `{name}`, whose blocking shuttle does not control, so its schedules cannot be \
-             explored"
-        )
+        format!("the code uses `{name}`, whose blocking shuttle does not control, so its schedules cannot be explored")
     })
 }
 
@@ -84,16 +74,15 @@ fn first_ident(tokens: TokenStream, names: &[&'static str]) -> Option<&'static s
     })
 }
 
-/// Where the rewritten copy of `variant`'s sources goes (`variant` as the
-/// ordinary build names it: `learner`, `solution`, `grade-1`).
-pub fn copy_dir(course: &Course, ex: &Exercise, variant: &str) -> PathBuf {
-    course.work_dir().join("explore-sources").join(format!("{}-{variant}-explore", ex.dir))
+/// Where the rewritten copy of `variant`'s sources goes.
+pub fn copy_dir(course: &Course, ex: &Exercise, variant: &Variant) -> PathBuf {
+    course.work_dir().join("explore-sources").join(format!("{}-{}-explore", ex.dir, variant.name()))
 }
 
 /// Copies the `.rs` files of `src_dir` to the exploration copy for
 /// `variant`, rewritten; returns the copy's folder.
-pub fn prepare_sources(course: &Course, ex: &Exercise, src_dir: &Path, variant: &str) -> Result<PathBuf> {
-    let out = copy_dir(course, ex, variant.strip_suffix("-explore").unwrap_or(variant));
+pub fn prepare_sources(course: &Course, ex: &Exercise, src_dir: &Path, variant: &Variant) -> Result<PathBuf> {
+    let out = copy_dir(course, ex, variant);
     if out.exists() {
         std::fs::remove_dir_all(&out).with_context(|| format!("cannot clear {}", out.display()))?;
     }
@@ -246,7 +235,7 @@ mod tests {
         assert_eq!(refusal(dir.path()), None);
         std::fs::create_dir(dir.path().join("m")).unwrap();
         std::fs::write(dir.path().join("m/x.rs"), "fn f() { let (tx, rx) = crossbeam_channel::bounded(1); }").unwrap();
-        assert!(refusal(dir.path()).unwrap().starts_with("not explored: the code uses `crossbeam_channel`"));
+        assert!(refusal(dir.path()).unwrap().starts_with("the code uses `crossbeam_channel`"));
     }
 
     #[test]

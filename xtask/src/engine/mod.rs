@@ -11,6 +11,8 @@ pub mod compile;
 pub mod course;
 pub mod explore;
 pub mod filelock;
+pub mod judge;
+pub mod learner_code;
 pub mod outcome;
 pub mod process;
 pub mod reach;

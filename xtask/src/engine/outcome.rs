@@ -7,8 +7,9 @@
 use serde::Serialize;
 use std::time::Duration;
 
-/// What happened to one hidden test.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// What happened to one hidden test: the one vocabulary of the runner, the
+/// reporters and the grader's `report.json`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TestStatus {
     /// The harness saw the body return and said so in the result file.
@@ -20,6 +21,9 @@ pub enum TestStatus {
     /// The process ended without reporting an outcome: abort, signal,
     /// `std::process::exit`, stack overflow.
     Crashed,
+    /// Not run: its exercise was not submitted or did not compile, or its
+    /// tier could not judge these sources (grading only).
+    NotRun,
 }
 
 /// A panic seen in the test process, as the harness recorded it.
@@ -61,6 +65,18 @@ pub struct TestOutcome {
     pub stderr_tail: String,
 }
 
+/// Why a build gave no test binary: all of them the learner's to fix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BuildFailure {
+    /// rustc rejected the sources (or the hidden tests against them).
+    Rustc,
+    /// Not built at all: the sources would make the compiler read files
+    /// outside their folder (`reach.rs`).
+    Refused,
+    /// The build ran past the course's build time limit and was stopped.
+    TimedOut,
+}
+
 /// What happened to one exercise as a whole.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -80,6 +96,9 @@ pub struct ExerciseOutcome {
     /// The compiler's messages, when the exercise did not compile.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub compiler_output: Option<String>,
+    /// Why it did not compile, when it did not.
+    #[serde(skip)]
+    pub build_failure: Option<BuildFailure>,
     #[serde(serialize_with = "as_millis", rename = "build_ms")]
     pub build_duration: Duration,
     /// Wall time of the schedule-exploration tier's build, when it was built.

@@ -12,6 +12,7 @@
 use crate::engine::capture::BoundedOutput;
 use crate::engine::category;
 use crate::engine::course::{Course, Exercise};
+use crate::engine::learner_code::LearnerCode;
 use crate::engine::outcome::{PanicRecord, TestOutcome, TestStatus};
 use crate::engine::process::{kill_group, retry_while_busy, this_program, wait_with_cpu};
 use anyhow::{Context, Result, bail};
@@ -55,7 +56,7 @@ struct ResultFile {
 }
 
 /// Asks a hidden test binary for its tests, in declaration order.
-pub fn list_tests(binary: &Path) -> Result<Vec<String>> {
+pub(in crate::engine) fn list_tests(binary: &Path) -> Result<Vec<String>> {
     let mut command = Command::new(binary);
     command.arg("--list").stdin(Stdio::null());
     let output = retry_while_busy(|| command.output()).with_context(|| format!("cannot run {}", binary.display()))?;
@@ -95,37 +96,31 @@ impl Stop {
     }
 }
 
+/// One test binary of one exercise, ready to run: what every test process
+/// of it shares.
+pub(in crate::engine) struct TestBinary<'a> {
+    pub course: &'a Course,
+    pub ex: &'a Exercise,
+    pub binary: &'a Path,
+    /// Which code is the learner's, for panics and stack frames.
+    pub code: &'a LearnerCode,
+    /// Each test's scratch folder is `scratch_root/<test name>`.
+    pub scratch_root: &'a Path,
+}
+
 /// Runs every named test in its own process, `jobs` at a time, and calls
 /// `on_done` as each one ends. Returns the outcomes in the order of `names`;
 /// with [`Stop::AtFirstFailure`] (or `AtFirstFailureAs`), only those of the
 /// tests that reached a verdict (at least one of them failed when any is
 /// missing).
-pub fn run_tests(
-    course: &Course,
-    ex: &Exercise,
-    binary: &Path,
+pub(in crate::engine) fn run_tests(
+    tests: &TestBinary,
     names: &[String],
     jobs: usize,
     stop: Stop,
     on_done: &(dyn Fn(usize, &TestOutcome) + Sync),
 ) -> Result<Vec<TestOutcome>> {
-    let scratch_root = course.work_dir().join("runs").join(&ex.dir);
-    run_tests_in(course, ex, binary, names, jobs, stop, &scratch_root, on_done)
-}
-
-/// [`run_tests`] with each test's scratch folder under `scratch_root`, so
-/// that runs of the same exercise at the same time keep apart.
-#[allow(clippy::too_many_arguments)]
-pub fn run_tests_in(
-    course: &Course,
-    ex: &Exercise,
-    binary: &Path,
-    names: &[String],
-    jobs: usize,
-    stop: Stop,
-    scratch_root: &Path,
-    on_done: &(dyn Fn(usize, &TestOutcome) + Sync),
-) -> Result<Vec<TestOutcome>> {
+    let TestBinary { course, ex, binary, code, scratch_root } = *tests;
     let next = AtomicUsize::new(0);
     let cancel = AtomicBool::new(false);
     let results: Mutex<Vec<Option<Result<Option<TestOutcome>>>>> = Mutex::new((0..names.len()).map(|_| None).collect());
@@ -139,8 +134,8 @@ pub fn run_tests_in(
                     let i = next.fetch_add(1, Ordering::SeqCst);
                     let Some(name) = names.get(i) else { break };
                     let timeout = course.timeout(ex, name);
-                    let outcome =
-                        run_one(course, binary, name, timeout, &scratch_root.join(name), Some(&cancel)).map(|o| {
+                    let outcome = run_one(course, code, binary, name, timeout, &scratch_root.join(name), Some(&cancel))
+                        .map(|o| {
                             o.map(|mut o| {
                                 o.weight = course.weight(ex, name);
                                 o
@@ -169,8 +164,9 @@ pub fn run_tests_in(
 
 /// Runs one hidden test in its own process group and judges it. Returns
 /// `None` when `cancel` was set while it ran (it was killed, with no verdict).
-pub fn run_one(
+pub(in crate::engine) fn run_one(
     course: &Course,
+    code: &LearnerCode,
     binary: &Path,
     name: &str,
     timeout: Duration,
@@ -310,7 +306,8 @@ pub fn run_one(
     let stderr = stderr.recv_timeout(STREAM_GRACE).unwrap_or_default();
 
     let report = std::fs::read_to_string(&result_path).ok();
-    let mut outcome = judge(course, name, &nonce, report.as_deref(), exit, timed_out, timeout, duration, &stderr);
+    let ended = Ended { exit, timed_out, timeout, duration, stderr: &stderr };
+    let mut outcome = judge(course, code, name, &nonce, report.as_deref(), &ended);
     outcome.output_bytes = stdout.total_bytes() + stderr.total_bytes();
     outcome.cpu = cpu;
     // A test's words may quote a place by its full path (an assertion's
@@ -318,9 +315,8 @@ pub fn run_one(
     outcome.message = course.relativize(&outcome.message);
     if outcome.status != TestStatus::Passed
         && let Ok(stacks) = std::fs::read_to_string(&stacks_path)
-        && let Some(described) =
-            crate::engine::stacks::describe(&stacks, |p| course.relativize(p), |p| is_code_under_test(course, p))
-                .for_message(outcome.status == TestStatus::TimedOut)
+        && let Some(described) = crate::engine::stacks::describe(&stacks, |p| course.relativize(p), |p| code.holds(p))
+            .for_message(outcome.status == TestStatus::TimedOut)
     {
         outcome.message = format!("{}\n\n{described}", outcome.message.trim_end());
     }
@@ -367,24 +363,33 @@ fn fresh_nonce() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-#[allow(clippy::too_many_arguments)]
-fn judge(
-    course: &Course,
-    name: &str,
-    nonce: &str,
-    report: Option<&str>,
+/// How a test process ended, as the runner saw it.
+struct Ended<'a> {
     exit: ExitStatus,
+    /// Killed at its timeout.
     timed_out: bool,
     timeout: Duration,
     duration: Duration,
-    stderr: &BoundedOutput,
+    stderr: &'a BoundedOutput,
+}
+
+/// The verdict on one test: from the result file the harness wrote (when it
+/// carries this run's nonce), else from how the process ended.
+fn judge(
+    course: &Course,
+    code: &LearnerCode,
+    name: &str,
+    nonce: &str,
+    report: Option<&str>,
+    ended: &Ended,
 ) -> TestOutcome {
+    let Ended { exit, timed_out, timeout, duration, stderr } = *ended;
     let parsed = report
         .and_then(|r| serde_json::from_str::<ResultFile>(r).ok())
         .filter(|r| r.format_version == 1 && r.nonce == nonce && r.test == name);
     let learner_panics: Vec<PanicRecord> = parsed
         .as_ref()
-        .map(|r| r.panics.iter().filter(|p| is_learner_location(course, &p.location)).cloned().collect())
+        .map(|r| r.panics.iter().filter(|p| code.raised_panic(&p.location)).cloned().collect())
         .unwrap_or_default();
     let learner_panics: Vec<PanicRecord> =
         learner_panics.into_iter().map(|p| PanicRecord { location: course.relativize(&p.location), ..p }).collect();
@@ -417,14 +422,14 @@ fn judge(
                 .or_else(|| outcome.learner_panics.iter().find(|p| r.location.is_empty() && p.message == r.message))
                 .cloned();
             if let Some(p) = root {
-                outcome.message = explain_failure(course, &p.message, &p.location, &p.location);
+                outcome.message = explain_failure(code, &p.message, &p.location, &p.location);
                 outcome.location = Some(p.location);
                 outcome.category = Some(category::PANIC.to_string());
                 return outcome;
             }
             // A panic in the learner's own code is a panic whatever the test
             // was looking for; otherwise the test's own word, if it gave one.
-            outcome.category = Some(if is_learner_location(course, &r.location) {
+            outcome.category = Some(if code.raised_panic(&r.location) {
                 category::PANIC.to_string()
             } else {
                 r.category
@@ -433,8 +438,8 @@ fn judge(
                     .unwrap_or_else(|| category::WRONG_RESULT.to_string())
             });
             let location = course.relativize(&r.location);
-            outcome.message = explain_failure(course, &r.message, &r.location, &location);
-            if !is_learner_location(course, &r.location)
+            outcome.message = explain_failure(code, &r.message, &r.location, &location);
+            if !code.raised_panic(&r.location)
                 && let Some(p) = outcome.learner_panics.first()
             {
                 outcome.message.push_str(&format!(
@@ -465,41 +470,8 @@ fn judge(
     outcome
 }
 
-/// A panic location that is not in the hidden tests is the learner's (their
-/// crate, or the standard library called from it).
-/// Whether a panic happened in the code under test: the learner's, or a
-/// mutant standing in for it (`tests/NN/mutants/`), not the hidden tests.
-fn is_learner_location(course: &Course, location: &str) -> bool {
-    let rel = course.relativize(location);
-    !rel.is_empty()
-        && (!rel.starts_with("tests/") || rel.contains("/mutants/"))
-        && !rel.starts_with(crate::grade::suite::SUITE_DIR)
-        && !rel.contains("/tests/testkit/")
-        // A library the course depends on (shuttle reporting a deadlock,
-        // crossbeam, rayon) is not the learner's code either.
-        && !rel.contains("/registry/src/")
-}
-
-/// A stack frame's place in the code under test: a learner's sources (a
-/// checkout's or a submission's `exercises/NN/src/`), a mutant, or a
-/// reference solution; not the hidden tests, the test kit, the standard
-/// library or the C library, whatever their paths look like.
-fn is_code_under_test(course: &Course, place: &str) -> bool {
-    let rel = course.relativize(place);
-    // A single file judged with `check --source` is built from a copy.
-    let copies = course.work_dir().join("sources");
-    if Path::new(place).starts_with(&copies)
-        || Path::new(&rel).starts_with(course.relativize(&copies.to_string_lossy()))
-    {
-        return true;
-    }
-    let learners =
-        rel.split("exercises/").skip(1).any(|rest| rest.split_once('/').is_some_and(|(_, r)| r.starts_with("src/")));
-    learners || rel.starts_with("solutions/") || (rel.starts_with("tests/") && rel.contains("/mutants/"))
-}
-
-fn explain_failure(course: &Course, message: &str, raw_location: &str, location: &str) -> String {
-    if !is_learner_location(course, raw_location) {
+fn explain_failure(code: &LearnerCode, message: &str, raw_location: &str, location: &str) -> String {
+    if !code.raised_panic(raw_location) {
         return message.to_string();
     }
     if is_todo(message) {

@@ -1,15 +1,15 @@
 //! `cargo xtask grade`: score many submissions with the hidden tests.
 //!
 //! intake (find and read submissions) → suite (tests + private overlay,
-//! hashed) → engine (build, run, score one submission) → a cached result
+//! hashed) → submission (judge and score one submission) → a cached result
 //! per submission under `OUT/results/` → reports (every file in `OUT/`,
 //! all written from one `model::GradeReport`).
 
-pub mod engine;
 pub mod intake;
 pub mod model;
 pub mod reports;
 pub mod shard;
+pub mod submission;
 pub mod suite;
 
 use crate::engine::course::Course;
@@ -104,7 +104,7 @@ pub fn run(course: &Course, args: Args) -> Result<i32> {
             let (mine, suite, staging, results_dir) = (&mine, &suite, &staging, &results_dir);
             let (next, graded, grader_failures, reused, bar) = (&next, &graded, &grader_failures, &reused, &bar);
             let busy_slots = &busy_slots;
-            let slot = engine::Slot { index, tests_at_once: &tests_at_once };
+            let slot = submission::Slot { index, tests_at_once: &tests_at_once };
             s.spawn(move || {
                 loop {
                     let i = next.fetch_add(1, Ordering::SeqCst);
@@ -203,7 +203,7 @@ fn grade_one(
     candidate: &intake::Candidate,
     staging: &Path,
     results_dir: &Path,
-    slot: engine::Slot<'_>,
+    slot: submission::Slot<'_>,
     reused: &AtomicUsize,
 ) -> Result<SubmissionResult> {
     let source = candidate.source.to_string_lossy().into_owned();
@@ -223,7 +223,7 @@ fn grade_one(
         result.source = source;
         return Ok(result);
     }
-    let result = engine::grade(course, suite, &unpacked, &source, slot)?;
+    let result = submission::grade(course, suite, &unpacked, &source, slot)?;
     let cached = CachedResult { content_hash: unpacked.content_hash.clone(), suite_hash: suite.hash.clone(), result };
     reports::write_atomic(&cache_path, serde_json::to_string_pretty(&cached)?.as_bytes())?;
     let _ = std::fs::remove_dir_all(&unpacked.root);

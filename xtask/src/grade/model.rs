@@ -2,7 +2,7 @@
 //! other report (`grades.csv`, `junit.xml`, Gradescope's `results.json`, the
 //! terminal summary) is written from. Shards write it, `merge` reads it back.
 //!
-//! The names are a contract with graders' scripts (issue 5): change them only
+//! The names are a contract with graders' scripts: change them only
 //! with `format_version`.
 
 use serde::{Deserialize, Serialize};
@@ -38,7 +38,8 @@ pub struct RunInfo {
     /// `rustc --version`.
     pub toolchain: String,
     pub jobs: usize,
-    /// Each protection layer, and whether it is on here (issue 6 fills this in).
+    /// Each protection layer around learner code, and whether it is on here
+    /// (`Sandbox::layers`, as `cargo xtask doctor` shows them).
     pub sandbox: serde_json::Map<String, serde_json::Value>,
     /// `i/n` when this run graded one shard.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -105,16 +106,8 @@ pub struct ExerciseResult {
     pub compiler_output: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TestStatus {
-    Passed,
-    Failed,
-    TimedOut,
-    Crashed,
-    /// Not run: the exercise was not submitted or did not compile.
-    NotRun,
-}
+/// A test's status: the runner's own vocabulary, `not_run` included.
+pub use crate::engine::outcome::TestStatus;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TestResult {

@@ -4,13 +4,13 @@
 //! that could change it has changed.
 
 use crate::engine::course::{Course, Exercise};
+use crate::engine::judge::{self, BuildOptions, Built, Exploration, Sources, Subject};
 use anyhow::{Context, Result, bail};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-/// Where merged test sources live, relative to the course root. Panics in
-/// files under it are the tests', not the learner's.
+/// Where merged test sources live, relative to the course root.
 pub const SUITE_DIR: &str = "target/threadwork/grade/suite/";
 
 pub struct Suite {
@@ -62,45 +62,24 @@ pub fn prepare(course: &Course, overlay: Option<&Path>) -> Result<Suite> {
     hash_file(&mut hasher, "tests/testkit/Cargo.toml", &course.root.join("tests/testkit/Cargo.toml"))?;
     let mut tests = BTreeMap::new();
     let mut explored = BTreeMap::new();
+    // The course's own code, built first, dependencies and all: no time limit.
+    let options = BuildOptions { color: false, time_limit: None, progress: &|_| {} };
     for ex in &course.exercises {
-        let stub = course.exercise_dir(ex).join("src");
-        let binary = match crate::engine::compile::build_tests_from(
-            course,
-            ex,
-            &stub,
-            &test_dirs[&ex.dir],
-            "grade-suite",
-            false,
-            // The course's own code, built first, dependencies and all.
-            None,
-            &mut |_| {},
-        )? {
-            crate::engine::compile::Build::Built { test_binary, .. } => test_binary,
-            crate::engine::compile::Build::CompileError { rendered, .. } => {
-                bail!("the tests of {} do not compile against its stub (with --tests?):\n{rendered}", ex.name)
+        let subject = Subject::new(course, ex, &Sources::Suite { tests: test_dirs[&ex.dir].clone() })?;
+        let mut names = match judge::build(&subject, &options)? {
+            Built::Ok(tier) => tier.names,
+            Built::CompileError { compiler_output, .. } => {
+                bail!("the tests of {} do not compile against its stub (with --tests?):\n{compiler_output}", ex.name)
             }
         };
-        let mut names = crate::engine::runner::list_tests(&binary)?;
-        names.extend(crate::engine::rules::check_rules(course, ex, &stub).into_iter().map(|r| r.name));
-        let mut explored_names = Vec::new();
-        if test_dirs[&ex.dir].join("explore.rs").is_file() {
-            match crate::engine::compile::build_exploration(
-                course,
-                ex,
-                &stub,
-                &test_dirs[&ex.dir],
-                "grade-suite",
-                false,
-                &mut |_| {},
-            )? {
-                crate::engine::compile::Build::Built { test_binary, .. } => {
-                    explored_names = crate::engine::runner::list_tests(&test_binary)?;
-                }
-                crate::engine::compile::Build::CompileError { rendered, .. } => {
-                    bail!("the exploration tests of {} do not compile against its stub:\n{rendered}", ex.name)
-                }
+        names.extend(ex.rules.keys().map(|name| format!("rule_{name}")));
+        let explored_names = match judge::build_exploration(&subject, &options)? {
+            Exploration::Absent => Vec::new(),
+            Exploration::Built { tier, .. } => tier.names,
+            Exploration::Skipped(why) => {
+                bail!("the exploration tests of {} do not build against its stub: {why:?}", ex.name)
             }
-        }
+        };
         names.extend(explored_names.iter().cloned());
         tests.insert(ex.dir.clone(), names);
         explored.insert(ex.dir.clone(), explored_names);
