@@ -8,7 +8,7 @@
 use crate::engine::course::{Course, Exercise};
 use crate::engine::judge::{
     self, BuildOptions, BuildProgress, BuildVerdict, ExplorationVerdict, Origin, Plan, Reruns, Sources, Stop, Subject,
-    Unexplorable,
+    Tier, Unexplorable,
 };
 use crate::engine::outcome::{ExerciseOutcome, ExerciseStatus, TestOutcome};
 use crate::progress::{Progress, fingerprint};
@@ -126,8 +126,12 @@ pub fn check_exercise(
     let subject = Subject::new(course, ex, sources)?;
     let shown = ShownAs::new(course, sources, &subject.sources);
     let color = spinner_allowed && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    let spinner = Spinner::new(spinner_allowed, &format!("building {} with its hidden tests", ex.name));
+    let spinner = Spinner::new(spinner_allowed);
     let progress = |step: BuildProgress| match step {
+        BuildProgress::Started(Tier::Ordinary) => spinner.start(&format!("building {} with its hidden tests", ex.name)),
+        BuildProgress::Started(Tier::Explore) => {
+            spinner.start(&format!("building {} for schedule exploration", ex.name))
+        }
         BuildProgress::Compiled(what) => spinner.set(what),
         BuildProgress::Done => spinner.finish(),
     };
@@ -266,27 +270,34 @@ impl ShownAs {
 }
 
 /// A spinner on stderr while cargo works, only on a terminal without NO_COLOR.
-struct Spinner(Option<indicatif::ProgressBar>);
+struct Spinner {
+    on: bool,
+    bar: Mutex<Option<indicatif::ProgressBar>>,
+}
 
 impl Spinner {
-    fn new(allowed: bool, message: &str) -> Spinner {
+    fn new(allowed: bool) -> Spinner {
         let on = allowed && std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-        Spinner(on.then(|| {
+        Spinner { on, bar: Mutex::new(None) }
+    }
+
+    fn start(&self, message: &str) {
+        if self.on {
             let bar = indicatif::ProgressBar::new_spinner();
             bar.set_message(message.to_string());
             bar.enable_steady_tick(std::time::Duration::from_millis(100));
-            bar
-        }))
+            *self.bar.lock().unwrap() = Some(bar);
+        }
     }
 
     fn set(&self, compiling: &str) {
-        if let Some(bar) = &self.0 {
+        if let Some(bar) = &*self.bar.lock().unwrap() {
             bar.set_message(format!("compiling {compiling}"));
         }
     }
 
     fn finish(&self) {
-        if let Some(bar) = &self.0 {
+        if let Some(bar) = self.bar.lock().unwrap().take() {
             bar.finish_and_clear();
         }
     }

@@ -115,6 +115,8 @@ pub struct BuildOptions<'p> {
 /// What a build is doing, for a spinner.
 #[derive(Debug, Clone, Copy)]
 pub enum BuildProgress<'a> {
+    /// A build of this tier starts.
+    Started(Tier),
     /// cargo has just compiled this crate.
     Compiled(&'a str),
     /// The build (and the listing of its tests) is over.

@@ -18,7 +18,7 @@
 //! error costs, how a verdict is shown) stays with them: the engine only
 //! says what happened, in types.
 
-use crate::engine::compile::{self, Build, Tier};
+use crate::engine::compile::{self, Build};
 use crate::engine::course::{Course, Exercise};
 use crate::engine::learner_code::LearnerCode;
 use crate::engine::outcome::{TestOutcome, TestStatus};
@@ -27,7 +27,7 @@ use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-pub use crate::engine::compile::{BuildOptions, BuildProgress, Variant};
+pub use crate::engine::compile::{BuildOptions, BuildProgress, Tier, Variant};
 pub use crate::engine::outcome::BuildFailure;
 pub use crate::engine::runner::Stop;
 
@@ -413,6 +413,7 @@ pub enum ExplorationVerdict {
 /// tier builds while verdicts are being shown). A `--test` name that no
 /// tier declares is a usage error that lists the tests.
 pub fn judge(subject: &Subject, options: &BuildOptions, plan: &Plan, on_test: OnTest) -> Result<Verdict> {
+    (options.progress)(BuildProgress::Started(Tier::Ordinary));
     let built = build(subject, options)?;
     (options.progress)(BuildProgress::Done);
     let built = match built {
@@ -434,7 +435,10 @@ pub fn judge(subject: &Subject, options: &BuildOptions, plan: &Plan, on_test: On
     let mut exploration = None;
     if plan.only.iter().any(unknown_here) {
         let started = Instant::now();
-        exploration = Some((build_exploration(subject, options)?, started.elapsed()));
+        (options.progress)(BuildProgress::Started(Tier::Explore));
+        let built = build_exploration(subject, options)?;
+        (options.progress)(BuildProgress::Done);
+        exploration = Some((built, started.elapsed()));
     }
     let explored_names: &[String] = match &exploration {
         Some((Exploration::Built { tier, .. }, _)) => &tier.names,
