@@ -1,8 +1,10 @@
 //! The one outcome type between the runner and its reporters.
 //!
-//! The runner produces these; the human and JSON reporters (and, later, the
-//! grader's report files) only read them. A learner's failing, hanging or
-//! crashing code is an ordinary outcome here, never an `Err`.
+//! The engine produces these; `check`'s reporters and the grader's report
+//! only read them. None of them is a file format: each report builds its
+//! own serialized types from them (`report/json.rs`, `grade/model.rs`), so
+//! a field added here reaches no format unasked. A learner's failing,
+//! hanging or crashing code is an ordinary outcome here, never an `Err`.
 
 use serde::Serialize;
 use std::time::Duration;
@@ -35,7 +37,7 @@ pub struct PanicRecord {
 }
 
 /// The outcome of one hidden test process.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct TestOutcome {
     pub name: String,
     pub status: TestStatus,
@@ -46,13 +48,10 @@ pub struct TestOutcome {
     pub location: Option<String>,
     /// The kind of mistake a test that did not pass names (see
     /// `category.rs`); none for a pass.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub category: Option<String>,
-    #[serde(serialize_with = "as_millis", rename = "duration_ms")]
     pub duration: Duration,
     /// CPU time of the test's process and everything it waited for (its
     /// supervisor's too): what the test cost the machine.
-    #[serde(serialize_with = "as_millis", rename = "cpu_ms")]
     pub cpu: Duration,
     /// Panics raised in the learner's code (any thread), for context.
     pub learner_panics: Vec<PanicRecord>,
@@ -61,7 +60,6 @@ pub struct TestOutcome {
     /// How many bytes the test printed on stdout and stderr together.
     pub output_bytes: u64,
     /// The end of the test's stderr, kept for crashes and timeouts.
-    #[serde(skip_serializing_if = "String::is_empty")]
     pub stderr_tail: String,
 }
 
@@ -87,42 +85,23 @@ pub enum ExerciseStatus {
 }
 
 /// The outcome of checking one exercise.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct ExerciseOutcome {
     pub name: String,
     pub dir: String,
     pub status: ExerciseStatus,
     pub tests: Vec<TestOutcome>,
     /// The compiler's messages, when the exercise did not compile.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub compiler_output: Option<String>,
     /// Why it did not compile, when it did not.
-    #[serde(skip)]
     pub build_failure: Option<BuildFailure>,
-    #[serde(serialize_with = "as_millis", rename = "build_ms")]
     pub build_duration: Duration,
     /// Wall time of the schedule-exploration tier's build, when it was built.
-    #[serde(
-        serialize_with = "as_opt_millis",
-        rename = "exploration_build_ms",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub exploration_build_duration: Option<Duration>,
 }
 
 impl ExerciseOutcome {
     pub fn passed_count(&self) -> usize {
         self.tests.iter().filter(|t| t.status == TestStatus::Passed).count()
-    }
-}
-
-fn as_millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_u64(d.as_millis() as u64)
-}
-
-fn as_opt_millis<S: serde::Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
-    match d {
-        Some(d) => s.serialize_u64(d.as_millis() as u64),
-        None => s.serialize_none(),
     }
 }
