@@ -51,7 +51,7 @@ pub fn run(course: &Course, args: Args) -> Result<i32> {
         let bytes = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
         entries.push(Entry { name: script.to_string(), bytes, executable: true });
     }
-    let toolchain = toolchain_version()?;
+    let toolchain = crate::toolchain::version()?;
     entries.push(Entry { name: "toolchain".into(), bytes: format!("{toolchain}\n").into_bytes(), executable: false });
     if let Some(dir) = &args.tests {
         if !dir.is_dir() {
@@ -151,16 +151,6 @@ fn zip_name(rel: &Path) -> Result<String> {
     match parts {
         Some(parts) => Ok(parts.join("/")),
         None => bail!("{}: not a plain relative UTF-8 path", rel.display()),
-    }
-}
-
-/// The version of the rustc this machine builds with (`1.95.0`), for
-/// setup.sh to install the same one.
-fn toolchain_version() -> Result<String> {
-    let line = crate::grade::toolchain();
-    match line.split_whitespace().nth(1) {
-        Some(version) if line.starts_with("rustc ") => Ok(version.to_string()),
-        _ => bail!("cannot tell the rustc version (`rustc --version` said {line:?})"),
     }
 }
 

@@ -2,6 +2,7 @@
 //! command line, dispatch to one module per subcommand, map errors to exit
 //! codes (see `exit`).
 
+mod atomic_write;
 mod bench;
 mod check;
 mod doctor;
@@ -17,6 +18,8 @@ mod replay;
 mod report;
 mod reset;
 mod selftest;
+mod timestamp;
+mod toolchain;
 mod verify;
 mod watch;
 

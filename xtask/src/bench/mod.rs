@@ -110,7 +110,7 @@ pub fn run(course: &Course, args: Args) -> Result<i32> {
     let out = args.out.clone().unwrap_or_else(|| course.root.join("bench/results.md"));
     let mut text = String::new();
     let _ = writeln!(text, "# threadwork benchmarks\n");
-    let _ = writeln!(text, "Written by `cargo xtask bench` on {}.\n", crate::grade::now_rfc3339());
+    let _ = writeln!(text, "Written by `cargo xtask bench` on {}.\n", crate::timestamp::now_rfc3339());
     let _ = writeln!(text, "{}\n", machine.table());
     let _ = writeln!(
         text,
@@ -243,7 +243,7 @@ impl Machine {
             cpu,
             memory,
             kernel: read("/proc/sys/kernel/osrelease").trim().to_string(),
-            toolchain: crate::grade::toolchain(),
+            toolchain: crate::toolchain::version_line(),
             load: read("/proc/loadavg").split_whitespace().take(3).collect::<Vec<_>>().join(" "),
         }
     }

@@ -78,7 +78,7 @@ pub fn run(course: &Course, args: Args) -> Result<i32> {
     let out = args.out.clone().expect("clap requires --out without --prepare");
     let jobs = args.jobs.unwrap_or_else(crate::engine::process::default_jobs).max(1);
     let shard = shard::Shard::from_args(args.shard.as_deref(), args.shard_count)?;
-    let started = now_rfc3339();
+    let started = crate::timestamp::now_rfc3339();
     let candidates = intake::discover(&args.submissions).map_err(|e| crate::exit::Usage(format!("{e:#}")))?;
     let all_ids: Vec<String> = candidates.iter().map(|c| c.id.clone()).collect();
     let mine: Vec<intake::Candidate> =
@@ -137,7 +137,7 @@ pub fn run(course: &Course, args: Args) -> Result<i32> {
         run: RunInfo {
             started,
             grader_version: env!("CARGO_PKG_VERSION").to_string(),
-            toolchain: toolchain(),
+            toolchain: crate::toolchain::version_line(),
             jobs,
             sandbox: crate::engine::sandbox::Sandbox::here().report(),
             shard: shard.label(),
@@ -225,7 +225,7 @@ fn grade_one(
     }
     let result = submission::grade(course, suite, &unpacked, &source, slot)?;
     let cached = CachedResult { content_hash: unpacked.content_hash.clone(), suite_hash: suite.hash.clone(), result };
-    reports::write_atomic(&cache_path, serde_json::to_string_pretty(&cached)?.as_bytes())?;
+    crate::atomic_write::write_atomic(&cache_path, serde_json::to_string_pretty(&cached)?.as_bytes())?;
     let _ = std::fs::remove_dir_all(&unpacked.root);
     Ok(cached.result)
 }
@@ -253,30 +253,4 @@ fn progress_bar(len: u64) -> indicatif::ProgressBar {
     }
     bar.enable_steady_tick(std::time::Duration::from_millis(200));
     bar
-}
-
-pub(crate) fn toolchain() -> String {
-    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
-    std::process::Command::new(rustc)
-        .arg("--version")
-        .output()
-        .ok()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-        .unwrap_or_else(|| "unknown".to_string())
-}
-
-pub(crate) fn now_rfc3339() -> String {
-    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    let (days, rem) = (secs / 86_400, secs % 86_400);
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
 }
