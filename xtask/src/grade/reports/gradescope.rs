@@ -36,8 +36,8 @@ pub(super) fn gradescope_dirs(subs: &[SubmissionResult]) -> Vec<String> {
 }
 
 /// One submission in Gradescope's autograder format, for
-/// `gradescope/<id>/results.json` (and, in issue 10, for
-/// `/autograder/results/results.json`).
+/// `gradescope/<id>/results.json` (which the Gradescope bundle's
+/// `run_autograder` copies to `/autograder/results/results.json`).
 ///
 /// Field names follow Gradescope's "Autograder Specifications", section
 /// "Output format" (gradescope-autograders.readthedocs.io/en/latest/specs/,

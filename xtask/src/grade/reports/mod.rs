@@ -1,11 +1,11 @@
-//! Every report `grade` and `merge` leave in `--out DIR` (issue 5), and the
+//! Every report `grade` and `merge` leave in `--out DIR`, and the
 //! terminal summary, all written from the one outcome type in `model`:
 //!
 //! * `report.json`: the model as is (pretty), what `merge` reads back;
 //! * `grades.csv`: a row per submission, a column per exercise, for gradebooks;
 //! * `junit.xml`: for CI dashboards and anything else that reads JUnit;
 //! * `gradescope/<id>/results.json`: Gradescope's autograder format, one per
-//!   submission (issue 10 writes the same object to
+//!   submission (the bundle's `run_autograder` copies it to
 //!   `/autograder/results/results.json`);
 //! * `summary.html`: the class view, a self-contained page (no script, no
 //!   network) charting, per exercise, how many submissions failed with each
