@@ -192,6 +192,8 @@ mod tests {
             "exercises/04_counter/src/lib.rs",
             "tests/04_counter/main.rs",
             "tests/testkit/src/lib.rs",
+            "tests/protocol/src/lib.rs",
+            "tests/protocol/Cargo.toml",
             "tests/categories.toml",
             "xtask/src/main.rs",
             "deploy/prepare.sh",

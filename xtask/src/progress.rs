@@ -111,10 +111,16 @@ impl Progress {
 }
 
 /// A hash of everything a verdict depends on that the learner or the course
-/// can edit: the learner's sources, the hidden tests, the test kit.
+/// can edit: the learner's sources, the hidden tests, the test kit and the
+/// protocol it speaks with the runner.
 pub fn fingerprint(course: &Course, ex: &Exercise) -> String {
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    for dir in [course.exercise_dir(ex).join("src"), course.tests_dir(ex), course.root.join("tests/testkit/src")] {
+    for dir in [
+        course.exercise_dir(ex).join("src"),
+        course.tests_dir(ex),
+        course.root.join("tests/testkit/src"),
+        course.root.join("tests/protocol/src"),
+    ] {
         hash_tree(&dir, &dir, &mut hasher);
     }
     format!("{:016x}", hasher.finish())

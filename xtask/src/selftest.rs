@@ -21,10 +21,10 @@ pub fn run(course: &Course, args: Args) -> Result<i32> {
     let mut passed = 0;
     let mut failed = Vec::new();
 
-    println!("selftest 1/2: the runner's and the test kit's own tests");
+    println!("selftest 1/2: the runner's, the test kit's and the protocol's own tests");
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let status = Command::new(&cargo)
-        .args(["test", "--locked", "-p", "threadwork-testkit", "-p", "xtask"])
+        .args(["test", "--locked", "-p", "threadwork-protocol", "-p", "threadwork-testkit", "-p", "xtask"])
         .current_dir(&course.root)
         .status()
         .context("cannot run cargo test")?;

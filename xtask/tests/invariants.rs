@@ -30,7 +30,7 @@ fn the_top_level_has_what_the_readme_promises() {
     for path in ["Cargo.toml", "Cargo.lock", "README.md", "ARCHITECTURE.md", ".cargo/config.toml", ".ci/run"] {
         assert!(root.join(path).is_file(), "{path} is missing");
     }
-    for dir in ["exercises", "solutions", "tests", "xtask", "tests/testkit"] {
+    for dir in ["exercises", "solutions", "tests", "xtask", "tests/testkit", "tests/protocol"] {
         assert!(root.join(dir).is_dir(), "{dir}/ is missing");
     }
     assert!(read(&root.join(".cargo/config.toml")).contains("xtask = \"run --quiet --package xtask --\""));

@@ -17,13 +17,13 @@
 //!   after another, and prints a libtest-style summary. That mode is for course
 //!   authors; it has no per-test timeout.
 //!
-//! The result file's fields (format_version 1): `format_version`, `nonce`,
-//! `test`, `status` (`"passed"` or `"failed"`), `message` (the panic message
-//! that failed the test), `location` (`file:line:col` of that panic), and
-//! `panics`: every panic seen in the process, on any thread, as
-//! `{thread, location, message}`, at most [`MAX_RECORDED_PANICS`], and, for a
-//! failed test that declared one, `category` (see [`crate::category`]).
+//! The names in the environment and the result file's fields are defined
+//! once, in the protocol crate (`tests/protocol`), which the runner reads
+//! result files with: see [`protocol::ResultFile`]. The harness keeps at
+//! most [`MAX_RECORDED_PANICS`] of its `panics`, and writes `category` (see
+//! [`crate::category`]) for a failed test that declared one.
 
+use protocol::{FORMAT_VERSION, PanicRecord, ResultFile, Status};
 use std::cell::RefCell;
 use std::io::Write;
 use std::panic::{self, AssertUnwindSafe, PanicHookInfo};
@@ -39,20 +39,10 @@ pub struct HiddenTest {
     pub run: fn(),
 }
 
-/// The environment variable that names the result file.
-pub const RESULT_ENV: &str = "THREADWORK_RESULT";
-/// The environment variable that names the descriptor of the pipe that
-/// carries the nonce the result must repeat.
-pub const NONCE_FD_ENV: &str = "THREADWORK_NONCE_FD";
+pub use protocol::{NONCE_FD_ENV, RESULT_ENV, STACKS_FD_ENV};
+
 /// At most this many panics are kept for the result file.
 pub const MAX_RECORDED_PANICS: usize = 16;
-
-#[derive(Clone, Debug)]
-struct PanicRecord {
-    thread: String,
-    location: String,
-    message: String,
-}
 
 static PANICS: Mutex<Vec<PanicRecord>> = Mutex::new(Vec::new());
 
@@ -140,10 +130,6 @@ fn run_body(test: &HiddenTest) -> Result<(), PanicRecord> {
     }
 }
 
-/// The environment variable that names this process's end of the socket
-/// through which it asks its supervisor for its threads' stacks.
-pub const STACKS_FD_ENV: &str = "THREADWORK_STACKS_FD";
-
 fn stacks_socket() -> Option<std::os::unix::net::UnixStream> {
     use std::os::fd::FromRawFd;
     let fd = std::env::var(STACKS_FD_ENV).ok()?.parse::<i32>().ok().filter(|fd| *fd > 2)?;
@@ -206,7 +192,8 @@ fn run_one(test: &HiddenTest) -> ! {
         ask_for_stacks(socket);
     }
     let panics = PANICS.lock().map(|p| p.clone()).unwrap_or_default();
-    let json = result_json(&nonce, test.name, &outcome, &panics);
+    let passed = outcome.is_ok();
+    let json = result_json(&nonce, test.name, outcome, panics);
     match result_path {
         Some(path) => {
             // Write then rename, so the runner never reads half a result.
@@ -222,7 +209,7 @@ fn run_one(test: &HiddenTest) -> ! {
     let _ = std::io::stdout().flush();
     // Exit at once: threads a broken implementation left blocked must not
     // keep the process alive, and the verdict is already written.
-    std::process::exit(if outcome.is_ok() { 0 } else { 101 })
+    std::process::exit(if passed { 0 } else { 101 })
 }
 
 fn run_all(tests: &[HiddenTest], args: &[String]) -> ! {
@@ -259,62 +246,21 @@ fn run_all(tests: &[HiddenTest], args: &[String]) -> ! {
     std::process::exit(if failed.is_empty() { 0 } else { 101 })
 }
 
-fn result_json(nonce: &str, test: &str, outcome: &Result<(), PanicRecord>, panics: &[PanicRecord]) -> String {
+/// The result file's text for this run.
+fn result_json(nonce: &str, test: &str, outcome: Result<(), PanicRecord>, panics: Vec<PanicRecord>) -> String {
     let (status, message, location) = match outcome {
-        Ok(()) => ("passed", "", ""),
-        Err(p) => ("failed", p.message.as_str(), p.location.as_str()),
+        Ok(()) => (Status::Passed, String::new(), String::new()),
+        Err(p) => (Status::Failed, p.message, p.location),
     };
-    let category = match (outcome, crate::category::declared()) {
-        (Err(_), Some(c)) => format!(",\"category\":\"{}\"", c.name()),
-        _ => String::new(),
-    };
-    let panics: Vec<String> = panics
-        .iter()
-        .map(|p| {
-            format!(
-                "{{\"thread\":{},\"location\":{},\"message\":{}}}",
-                json_string(&p.thread),
-                json_string(&p.location),
-                json_string(&p.message)
-            )
-        })
-        .collect();
-    format!(
-        "{{\"format_version\":1,\"nonce\":{},\"test\":{},\"status\":\"{status}\",\"message\":{},\"location\":{},\"panics\":[{}]{category}}}",
-        json_string(nonce),
-        json_string(test),
-        json_string(message),
-        json_string(location),
-        panics.join(",")
-    )
-}
-
-/// Encodes `s` as a JSON string literal. The kit stays free of serde so that
-/// the hidden tests build fast; this is the one place that needs it.
-fn json_string(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
+    ResultFile {
+        format_version: FORMAT_VERSION,
+        nonce: nonce.to_string(),
+        test: test.to_string(),
+        status,
+        message,
+        location,
+        panics,
+        category: if status == Status::Failed { crate::category::declared() } else { None },
     }
-    out.push('"');
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::json_string;
-
-    #[test]
-    fn json_strings_escape_quotes_controls_and_keep_unicode() {
-        assert_eq!(json_string("a\"b\\c\nd\u{1}é"), "\"a\\\"b\\\\c\\nd\\u0001é\"");
-    }
+    .to_json()
 }

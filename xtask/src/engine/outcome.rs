@@ -28,13 +28,9 @@ pub enum TestStatus {
     NotRun,
 }
 
-/// A panic seen in the test process, as the harness recorded it.
-#[derive(Debug, Clone, Serialize, serde::Deserialize)]
-pub struct PanicRecord {
-    pub thread: String,
-    pub location: String,
-    pub message: String,
-}
+/// A panic seen in the test process, as the harness recorded it: the
+/// result file's record (`tests/protocol`), kept as it is.
+pub use protocol::PanicRecord;
 
 /// The outcome of one hidden test process.
 #[derive(Debug, Clone)]
@@ -103,5 +99,68 @@ pub struct ExerciseOutcome {
 impl ExerciseOutcome {
     pub fn passed_count(&self) -> usize {
         self.tests.iter().filter(|t| t.status == TestStatus::Passed).count()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use protocol::{Category, FORMAT_VERSION, PanicRecord, ResultFile, Status};
+
+    /// What the harness writes (`ResultFile::to_json`, hand-written JSON),
+    /// the runner reads back (serde_json, as `runner::judge` does), field
+    /// for field, whatever the strings hold.
+    #[test]
+    fn what_the_harness_writes_the_runner_reads_back_field_for_field() {
+        let awkward = [
+            "",
+            "plain",
+            "quote \" backslash \\ slash / \\\"both\\\"",
+            "lines\nand\r\ntabs\t, nul \0, bell \u{7}, escape \u{1b}, unit separator \u{1f}, delete \u{7f}",
+            "non-ASCII: é, ß, 漢字, emoji 🧵, a BOM \u{feff}, line separator \u{2028}",
+            "looks like JSON: {\"status\":\"passed\"}, \\u0000",
+        ];
+        let mut files = Vec::new();
+        for (i, s) in awkward.iter().enumerate() {
+            let record = |n: usize| PanicRecord {
+                thread: format!("{s}{n}"),
+                location: format!("src/{s}.rs:{n}:1"),
+                message: s.repeat(n),
+            };
+            files.push(ResultFile {
+                format_version: FORMAT_VERSION,
+                nonce: format!("{s}nonce"),
+                test: s.to_string(),
+                status: if i % 2 == 0 { Status::Failed } else { Status::Passed },
+                message: s.to_string(),
+                location: format!("{s}:1:2"),
+                panics: (0..i).map(record).collect(),
+                category: (i % 2 == 0).then_some(Category::ALL[i]),
+            });
+        }
+        for category in Category::ALL {
+            let mut file = files[0].clone();
+            file.category = Some(category);
+            files.push(file);
+        }
+        for file in files {
+            let json = file.to_json();
+            let read: ResultFile = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}: {json}"));
+            assert_eq!(read, file, "{json}");
+            // And as a plain JSON value: the names the runner's reports use.
+            let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+            assert_eq!(value["status"], file.status.as_str());
+            assert_eq!(value.get("category").and_then(|c| c.as_str()), file.category.map(Category::as_str));
+            assert_eq!(serde_json::to_value(&file).unwrap(), value, "serde writes what the harness writes");
+        }
+    }
+
+    #[test]
+    fn a_result_file_with_an_unknown_status_or_category_does_not_read() {
+        let ok =
+            r#"{"format_version":1,"nonce":"n","test":"t","status":"failed","message":"","location":"","panics":[]"#;
+        assert!(serde_json::from_str::<ResultFile>(&format!("{ok}}}")).is_ok());
+        assert!(serde_json::from_str::<ResultFile>(&format!("{ok},\"category\":\"lost_update\"}}")).is_ok());
+        assert!(serde_json::from_str::<ResultFile>(&format!("{ok},\"category\":\"made_up\"}}")).is_err());
+        assert!(serde_json::from_str::<ResultFile>(&format!("{}}}", ok.replace("failed", "skipped"))).is_err());
     }
 }

@@ -16,7 +16,7 @@ use crate::engine::learner_code::LearnerCode;
 use crate::engine::outcome::{PanicRecord, TestOutcome, TestStatus};
 use crate::engine::process::{kill_group, retry_while_busy, this_program, wait_with_cpu};
 use anyhow::{Context, Result, bail};
-use serde::Deserialize;
+use protocol::{ResultFile, Status};
 use std::os::fd::AsRawFd;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::Path;
@@ -39,21 +39,6 @@ const SUPERVISOR_GRACE: Duration = Duration::from_secs(10 + crate::engine::stack
 
 /// How often a running test looks whether its run was called off.
 const CANCEL_POLL: Duration = Duration::from_millis(50);
-
-/// The result file the harness writes; see `tests/testkit/src/harness.rs`.
-#[derive(Deserialize)]
-struct ResultFile {
-    format_version: u32,
-    nonce: String,
-    test: String,
-    status: String,
-    message: String,
-    location: String,
-    panics: Vec<PanicRecord>,
-    /// What the test declared its failure means, if it did.
-    #[serde(default)]
-    category: Option<String>,
-}
 
 /// Asks a hidden test binary for its tests, in declaration order.
 pub(in crate::engine) fn list_tests(binary: &Path) -> Result<Vec<String>> {
@@ -213,8 +198,8 @@ pub(in crate::engine) fn run_one(
         .arg("--run")
         .arg(name)
         .current_dir(scratch)
-        .env("THREADWORK_RESULT", &result_path)
-        .env("THREADWORK_NONCE_FD", nonce_pipe.as_raw_fd().to_string())
+        .env(protocol::RESULT_ENV, &result_path)
+        .env(protocol::NONCE_FD_ENV, nonce_pipe.as_raw_fd().to_string())
         .env("TMPDIR", scratch)
         .env("RUST_BACKTRACE", "0")
         .stdin(if supervisor.is_some() { Stdio::piped() } else { Stdio::null() })
@@ -386,7 +371,7 @@ fn judge(
     let Ended { exit, timed_out, timeout, duration, stderr } = *ended;
     let parsed = report
         .and_then(|r| serde_json::from_str::<ResultFile>(r).ok())
-        .filter(|r| r.format_version == 1 && r.nonce == nonce && r.test == name);
+        .filter(|r| r.format_version == protocol::FORMAT_VERSION && r.nonce == nonce && r.test == name);
     let learner_panics: Vec<PanicRecord> = parsed
         .as_ref()
         .map(|r| r.panics.iter().filter(|p| code.raised_panic(&p.location)).cloned().collect())
@@ -407,10 +392,10 @@ fn judge(
         stderr_tail: String::new(),
     };
     match parsed {
-        Some(r) if r.status == "passed" && !timed_out => {
+        Some(r) if r.status == Status::Passed && !timed_out => {
             outcome.status = TestStatus::Passed;
         }
-        Some(r) if r.status == "failed" && !timed_out => {
+        Some(r) if r.status == Status::Failed && !timed_out => {
             outcome.status = TestStatus::Failed;
             // The root cause leads: a `todo!()` anywhere in the learner's code
             // (the test may only have seen its effect), or the learner's panic
@@ -432,10 +417,7 @@ fn judge(
             outcome.category = Some(if code.raised_panic(&r.location) {
                 category::PANIC.to_string()
             } else {
-                r.category
-                    .clone()
-                    .filter(|c| category::is_known(c))
-                    .unwrap_or_else(|| category::WRONG_RESULT.to_string())
+                r.category.map_or(category::WRONG_RESULT, protocol::Category::as_str).to_string()
             });
             let location = course.relativize(&r.location);
             outcome.message = explain_failure(code, &r.message, &r.location, &location);

@@ -98,7 +98,7 @@ fn supervise(args: Args) -> Result<Ended> {
     let (stacks_ours, stacks_theirs) = std::os::unix::net::UnixStream::pair().context("cannot make a socket pair")?;
     let stacks_fd = stacks_theirs.as_raw_fd();
     if args.stacks_file.is_some() {
-        command.env(STACKS_FD_ENV, stacks_fd.to_string());
+        command.env(protocol::STACKS_FD_ENV, stacks_fd.to_string());
     }
     let entered = std::sync::Arc::clone(&confinement);
     // SAFETY: the closure runs between fork and exec and makes only plain
@@ -158,9 +158,6 @@ fn supervise(args: Args) -> Result<Ended> {
     drop(confinement);
     Ok(ended)
 }
-
-/// The environment variable naming the test's end of the stacks socket.
-pub const STACKS_FD_ENV: &str = "THREADWORK_STACKS_FD";
 
 /// Takes the test's stacks each time it asks (a byte on the socket), and
 /// says when they are written (a byte back), until the test is gone.

@@ -60,6 +60,8 @@ pub fn prepare(course: &Course, overlay: Option<&Path>) -> Result<Suite> {
     }
     hash_tree(&mut hasher, "tests/testkit", &course.root.join("tests/testkit/src"))?;
     hash_file(&mut hasher, "tests/testkit/Cargo.toml", &course.root.join("tests/testkit/Cargo.toml"))?;
+    hash_tree(&mut hasher, "tests/protocol", &course.root.join("tests/protocol/src"))?;
+    hash_file(&mut hasher, "tests/protocol/Cargo.toml", &course.root.join("tests/protocol/Cargo.toml"))?;
     let mut tests = BTreeMap::new();
     let mut explored = BTreeMap::new();
     // The course's own code, built first, dependencies and all: no time limit.

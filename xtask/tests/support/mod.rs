@@ -25,8 +25,15 @@ impl FixtureCourse {
         let real = course_root();
         let real_manifest: toml::Table = std::fs::read_to_string(real.join("Cargo.toml")).unwrap().parse().unwrap();
         let mut deps = real_manifest["workspace"]["dependencies"].as_table().unwrap().clone();
-        let testkit = deps["testkit"].as_table_mut().unwrap();
-        testkit.insert("path".into(), real.join("tests/testkit").to_string_lossy().into_owned().into());
+        // The course's own crates (testkit, protocol) stay where they are.
+        for (_, spec) in deps.iter_mut() {
+            if let Some(spec) = spec.as_table_mut()
+                && let Some(path) = spec.get("path").and_then(toml::Value::as_str)
+            {
+                let path = real.join(path).to_string_lossy().into_owned();
+                spec.insert("path".into(), path.into());
+            }
+        }
         let mut workspace = toml::Table::new();
         workspace.insert("members".into(), toml::Value::Array(vec![]));
         workspace.insert("dependencies".into(), deps.into());
