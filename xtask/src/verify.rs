@@ -30,6 +30,7 @@
 //! mistake than its own) is also said in one line,
 //! on stderr with `--format json`.
 
+use crate::engine::category::Category;
 use crate::engine::course::{Course, Exercise};
 use crate::engine::judge::{self, BuildOptions, Built, Exploration, Origin, Reruns, Sources, Stop, Subject, Variant};
 use crate::engine::outcome::TestStatus;
@@ -320,8 +321,9 @@ fn verify_exercise(course: &Course, ex: &Exercise, plan: &Plan) -> Result<Exerci
                 ),
             };
             println!(
-                "  mutant      {name}: {verdict} {killed_runs}/{mutant_runs} as {category} {}/{mutant_runs}, by {} \
+                "  mutant      {name}: {verdict} {killed_runs}/{mutant_runs} as {} {}/{mutant_runs}, by {} \
                  ({}){explored} ({:.1} s)",
+                category.as_str(),
                 result.named_runs,
                 killed_by.join(", "),
                 killed_as.join(", "),
@@ -331,7 +333,7 @@ fn verify_exercise(course: &Course, ex: &Exercise, plan: &Plan) -> Result<Exerci
         mutants.push(MutantReport {
             name,
             mistake,
-            category: category.to_string(),
+            category: category.as_str().to_string(),
             runs: mutant_runs,
             killed_runs,
             named_runs: result.named_runs,
@@ -401,7 +403,7 @@ fn run_variant(
     runs: usize,
     plan: &Plan,
     stop: Stop,
-    expected: Option<&str>,
+    expected: Option<Category>,
 ) -> Result<VariantRuns> {
     let started = Instant::now();
     let subject = Subject::new(course, ex, sources)?;
@@ -461,12 +463,12 @@ fn run_variant(
             failed = true;
             let entry = result.failures.entry(o.name.clone()).or_insert((0, o.message.clone()));
             entry.0 += 1;
-            if let Some(category) = &o.category {
-                let as_expected = expected == Some(category.as_str());
+            if let Some(category) = o.category {
+                let as_expected = expected == Some(category);
                 named |= as_expected;
                 named_by_ordinary |= as_expected && origin != Origin::Explored;
                 named_by_exploration |= as_expected && origin == Origin::Explored;
-                result.categories.insert(category.clone());
+                result.categories.insert(category.as_str().to_string());
             }
         }
         result.run_failed.push(failed);
@@ -505,18 +507,18 @@ pub fn mutant_mistake(path: &Path) -> Result<String> {
 
 /// The category on a mutant's second line, `//! CATEGORY: lost_update`:
 /// the mistake, from the fixed list, its failures must name.
-pub fn mutant_category(path: &Path) -> Result<&'static str> {
+pub fn mutant_category(path: &Path) -> Result<Category> {
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     let second = text.lines().nth(1).unwrap_or_default();
     let Some(name) = second.strip_prefix("//! CATEGORY:").map(str::trim) else {
         bail!("{} must have as its second line `//! CATEGORY: <one of the categories>`", path.display())
     };
-    match crate::engine::category::ALL.iter().find(|c| **c == name) {
+    match Category::from_name(name) {
         Some(known) => Ok(known),
         None => bail!(
             "{}: `{name}` is not a category; the categories are {}",
             path.display(),
-            crate::engine::category::ALL.join(", ")
+            Category::ALL.map(Category::as_str).join(", ")
         ),
     }
 }

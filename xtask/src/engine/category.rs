@@ -10,35 +10,16 @@
 
 use crate::engine::course::{Course, Exercise};
 use anyhow::{Context, Result, bail};
-use protocol::Category;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
-/// Every category's name, in the documented order: the protocol crate's
-/// list (`tests/protocol`), which the test kit's `Category` is too.
-pub const ALL: [&str; Category::ALL.len()] = {
-    let mut names = [""; Category::ALL.len()];
-    let mut i = 0;
-    while i < names.len() {
-        names[i] = Category::ALL[i].as_str();
-        i += 1;
-    }
-    names
-};
-
-pub const WRONG_RESULT: &str = Category::WrongResult.as_str();
-pub const PANIC: &str = Category::Panic.as_str();
-pub const TIMEOUT: &str = Category::Timeout.as_str();
-pub const COMPILE_ERROR: &str = Category::CompileError.as_str();
-pub const FORBIDDEN_CONSTRUCT: &str = Category::ForbiddenConstruct.as_str();
+/// The fixed list itself: the protocol crate's (`tests/protocol`), which
+/// is the test kit's `Category` too, so both sides of the harness speak of
+/// one list.
+pub use protocol::Category;
 
 /// The file, relative to the course root.
 pub const CATALOGUE_PATH: &str = "tests/categories.toml";
-
-/// Whether `name` is on the fixed list.
-pub fn is_known(name: &str) -> bool {
-    Category::from_name(name).is_some()
-}
 
 /// One category's words for the learner.
 #[derive(Debug, Clone, Deserialize)]
@@ -80,7 +61,7 @@ impl Catalogue {
         if file.format_version != 1 {
             bail!("{} has format_version {}; this runner reads 1", path.display(), file.format_version);
         }
-        if let Some(unknown) = file.category.keys().find(|name| !is_known(name)) {
+        if let Some(unknown) = file.category.keys().find(|name| Category::from_name(name).is_none()) {
             bail!("{} explains `{unknown}`, which is not on the fixed list of categories", path.display());
         }
         Ok(Catalogue { entries: file.category })
@@ -107,7 +88,7 @@ mod tests {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
         let course = Course::load(root).unwrap();
         let catalogue = Catalogue::load(&course).unwrap();
-        for name in ALL {
+        for name in Category::ALL.map(Category::as_str) {
             let entry = catalogue.get(name).unwrap_or_else(|| panic!("{CATALOGUE_PATH} does not explain `{name}`"));
             let sentences = entry.explanation.matches(". ").count() + 1;
             assert!((2..=3).contains(&sentences), "`{name}` is explained in {sentences} sentences, not two or three");

@@ -41,8 +41,9 @@ impl LearnerCode {
     pub fn raised_panic(&self, location: &str) -> bool {
         !location.is_empty()
             && !self.tests.iter().any(|dir| self.within(dir, location))
-            && !location.starts_with("tests/testkit/")
-            && !location.contains("/tests/testkit/")
+            && !["tests/testkit/", "tests/protocol/"]
+                .iter()
+                .any(|kit| location.starts_with(kit) || location.contains(&format!("/{kit}")))
             && !location.contains("/registry/src/")
     }
 
@@ -78,6 +79,7 @@ mod tests {
         assert!(code.raised_panic("/rustc/abc/library/core/src/option.rs:1:1"), "std called from the learner's code");
         assert!(!code.raised_panic(&format!("{root}/tests/04_counter/contract.rs:9:1")));
         assert!(!code.raised_panic("tests/testkit/src/probe.rs:9:1"));
+        assert!(!code.raised_panic("/elsewhere/tests/protocol/src/lib.rs:9:1"));
         assert!(!code.raised_panic("/root/.cargo/registry/src/index/shuttle-0.9.10/src/lib.rs:1:1"));
         assert!(!code.raised_panic(""));
     }

@@ -6,6 +6,7 @@
 //! a field added here reaches no format unasked. A learner's failing,
 //! hanging or crashing code is an ordinary outcome here, never an `Err`.
 
+use crate::engine::category::Category;
 use serde::Serialize;
 use std::time::Duration;
 
@@ -44,7 +45,7 @@ pub struct TestOutcome {
     pub location: Option<String>,
     /// The kind of mistake a test that did not pass names (see
     /// `category.rs`); none for a pass.
-    pub category: Option<String>,
+    pub category: Option<Category>,
     pub duration: Duration,
     /// CPU time of the test's process and everything it waited for (its
     /// supervisor's too): what the test cost the machine.

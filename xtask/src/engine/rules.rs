@@ -62,7 +62,7 @@ pub fn check_rules(course: &Course, ex: &Exercise, src_dir: &Path) -> Vec<TestOu
                 weight: course.weight(ex, &test_name),
                 name: test_name,
                 category: (status == TestStatus::Failed)
-                    .then(|| crate::engine::category::FORBIDDEN_CONSTRUCT.to_string()),
+                    .then_some(crate::engine::category::Category::ForbiddenConstruct),
                 status,
                 message,
                 location,

@@ -10,7 +10,7 @@
 //! or aborts leaves no such file and is never a pass.
 
 use crate::engine::capture::BoundedOutput;
-use crate::engine::category;
+use crate::engine::category::Category;
 use crate::engine::course::{Course, Exercise};
 use crate::engine::learner_code::LearnerCode;
 use crate::engine::outcome::{PanicRecord, TestOutcome, TestStatus};
@@ -66,7 +66,7 @@ pub enum Stop {
     AtFirstFailure,
     /// At the first test that fails with this category: enough to know that
     /// a mutant dies of the mistake it stands for.
-    AtFirstFailureAs(&'static str),
+    AtFirstFailureAs(Category),
 }
 
 impl Stop {
@@ -74,9 +74,7 @@ impl Stop {
         match self {
             Stop::Never => false,
             Stop::AtFirstFailure => o.status != TestStatus::Passed,
-            Stop::AtFirstFailureAs(category) => {
-                o.status != TestStatus::Passed && o.category.as_deref() == Some(category)
-            }
+            Stop::AtFirstFailureAs(category) => o.status != TestStatus::Passed && o.category == Some(category),
         }
     }
 }
@@ -409,15 +407,15 @@ fn judge(
             if let Some(p) = root {
                 outcome.message = explain_failure(code, &p.message, &p.location, &p.location);
                 outcome.location = Some(p.location);
-                outcome.category = Some(category::PANIC.to_string());
+                outcome.category = Some(Category::Panic);
                 return outcome;
             }
             // A panic in the learner's own code is a panic whatever the test
             // was looking for; otherwise the test's own word, if it gave one.
             outcome.category = Some(if code.raised_panic(&r.location) {
-                category::PANIC.to_string()
+                Category::Panic
             } else {
-                r.category.map_or(category::WRONG_RESULT, protocol::Category::as_str).to_string()
+                r.category.unwrap_or(Category::WrongResult)
             });
             let location = course.relativize(&r.location);
             outcome.message = explain_failure(code, &r.message, &r.location, &location);
@@ -433,7 +431,7 @@ fn judge(
         }
         _ if timed_out => {
             outcome.status = TestStatus::TimedOut;
-            outcome.category = Some(category::TIMEOUT.to_string());
+            outcome.category = Some(Category::Timeout);
             outcome.message = format!(
                 "did not finish within {} s and was stopped. Something waits forever or never ends: \
                  a deadlock, a lost wakeup, a thread that is never told to stop, or an endless loop.",
@@ -443,7 +441,7 @@ fn judge(
         }
         _ => {
             outcome.status = TestStatus::Crashed;
-            outcome.category = Some(category::PANIC.to_string());
+            outcome.category = Some(Category::Panic);
             let tail = stderr.tail_text(4000);
             outcome.message = explain_crash(exit, &tail, report.is_some());
             outcome.stderr_tail = course.relativize(&stderr.tail_text(2000));

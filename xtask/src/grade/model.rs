@@ -5,6 +5,7 @@
 //! The names are a contract with graders' scripts: change them only
 //! with `format_version`.
 
+use crate::engine::category::Category;
 use serde::{Deserialize, Serialize};
 
 pub const FORMAT_VERSION: u32 = 1;
@@ -116,8 +117,9 @@ pub struct TestResult {
     pub score: f64,
     pub max_score: f64,
     pub duration_ms: u64,
-    /// What kind of mistake a failure shows (`null` when it passed).
-    pub category: Option<String>,
+    /// What kind of mistake a failure shows (`null` when it passed), by
+    /// its name on the fixed list (`lost_update`).
+    pub category: Option<Category>,
     pub message: String,
     /// Gradescope's `visible`, `after_due_date`, `after_published` or `hidden`.
     #[serde(default = "visible")]

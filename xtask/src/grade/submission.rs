@@ -216,7 +216,7 @@ fn grade_exercise(
                 score: if passed { max_score } else { 0.0 },
                 max_score,
                 duration_ms: o.duration.as_millis() as u64,
-                category: if passed { None } else { o.category.clone() },
+                category: if passed { None } else { o.category },
                 message: tidy(&full_message(o, t.runs)),
                 visibility: course.visibility(ex, &o.name),
                 runs: t.runs,
@@ -248,7 +248,7 @@ fn not_run(course: &Course, ex: &Exercise, tests: &TestList, status: ExerciseSta
             max_score: course.weight(ex, name),
             duration_ms: 0,
             category: (status == ExerciseStatus::CompileError)
-                .then(|| crate::engine::category::COMPILE_ERROR.to_string()),
+                .then_some(crate::engine::category::Category::CompileError),
             message: why.to_string(),
             visibility: course.visibility(ex, name),
             runs: 0,

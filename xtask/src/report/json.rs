@@ -24,6 +24,7 @@
 //! had (they were once `serde_json::Value` maps, which sort their keys).
 
 use super::Reporter;
+use crate::engine::category::Category;
 use crate::engine::course::{Course, Exercise};
 use crate::engine::outcome::{ExerciseOutcome, ExerciseStatus, TestOutcome, TestStatus};
 use serde::Serialize;
@@ -169,7 +170,7 @@ impl<'a> TestLine<'a> {
     /// The line for `test`, one of exercise `exercise`'s.
     pub fn new(exercise: &'a str, test: &'a TestOutcome) -> Self {
         TestLine {
-            category: test.category.as_deref(),
+            category: test.category.map(Category::as_str),
             cpu_ms: millis(test.cpu),
             duration_ms: millis(test.duration),
             exercise,
@@ -289,7 +290,7 @@ mod tests {
             status: TestStatus::Crashed,
             message: "the test process aborted".into(),
             location: Some("exercises/04_counter/src/lib.rs:20:9".into()),
-            category: Some("panic".into()),
+            category: Some(Category::Panic),
             duration: Duration::from_micros(47_900),
             cpu: Duration::from_millis(5),
             learner_panics: vec![PanicRecord {

@@ -62,7 +62,7 @@ impl Explained<'_> {
 
 /// The category `test` names (none for a pass), explained for `ex`.
 fn explain<'a>(catalogue: &'a Catalogue, test: &'a TestOutcome, ex: &Exercise) -> Option<Explained<'a>> {
-    let name = test.category.as_deref()?;
+    let name = test.category?.as_str();
     Some(match catalogue.get(name) {
         Some(entry) => Explained {
             title: &entry.title,

@@ -45,10 +45,10 @@ pub fn class_view(report: &GradeReport) -> Vec<ClassExercise> {
                     .tests
                     .iter()
                     .filter(|t| matches!(t.status, TestStatus::Failed | TestStatus::TimedOut | TestStatus::Crashed))
-                    .map(|t| t.category.clone().unwrap_or_else(|| snake(&t.status)))
+                    .map(|t| t.category.map_or_else(|| snake(&t.status), |c| c.as_str().to_string()))
                     .collect();
                 if ex.status == ExerciseStatus::CompileError {
-                    kinds.insert(crate::engine::category::COMPILE_ERROR.to_string());
+                    kinds.insert(crate::engine::category::Category::CompileError.as_str().to_string());
                 }
                 for kind in kinds {
                     *counts.entry(kind).or_default() += 1;

@@ -1,6 +1,7 @@
 //! The report every format's tests write: two graded submissions and an
 //! invalid one, with the awkward cases each format must survive.
 
+use crate::engine::category::Category;
 use crate::grade::model::{
     ExerciseResult, ExerciseStatus, FORMAT_VERSION, GradeReport, RunInfo, SubmissionResult, SubmissionStatus, Suite,
     TestResult, TestStatus,
@@ -13,7 +14,7 @@ fn test(name: &str, status: TestStatus, score: f64, max: f64, category: Option<&
         score,
         max_score: max,
         duration_ms: 1234,
-        category: category.map(Into::into),
+        category: category.map(|name| Category::from_name(name).expect("a category's name")),
         message: message.into(),
         visibility: "visible".into(),
         runs: 1,

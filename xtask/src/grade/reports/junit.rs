@@ -114,7 +114,7 @@ fn exercise_cases(sub: &SubmissionResult, ex: &ExerciseResult) -> (Counts, Strin
             TestStatus::Passed => String::new(),
             TestStatus::Failed | TestStatus::TimedOut | TestStatus::Crashed => {
                 counts.failures += 1;
-                let kind = test.category.clone().unwrap_or_else(|| snake(&test.status));
+                let kind = test.category.map_or_else(|| snake(&test.status), |c| c.as_str().to_string());
                 let message = if test.message.is_empty() { describe(test.status) } else { test.message.as_str() };
                 element("failure", message, &test.message, &kind)
             }
