@@ -93,7 +93,8 @@ pub fn run(course: &Course, bench: &Bench, args: &Args) -> Result<String> {
         Some(naive(course, bench, &submissions, &work)?)
     };
 
-    Ok(render(course, bench, args.submissions, &counts, &single_runs, &graded, &entries, &report, naive.as_ref()))
+    let measured = Batch { n: args.submissions, counts, single_runs, graded, entries, report, naive };
+    Ok(render(course, bench, &measured))
 }
 
 fn submission_id(k: usize) -> String {
@@ -215,18 +216,28 @@ fn naive(course: &Course, bench: &Bench, submissions: &Path, work: &Path) -> Res
     measure(&mut command, "the naive baseline")
 }
 
-#[allow(clippy::too_many_arguments)]
-fn render(
-    course: &Course,
-    bench: &Bench,
+/// What one run of this part measured.
+struct Batch {
+    /// Submissions in the batch.
     n: usize,
-    counts: &(usize, usize, usize),
-    single_runs: &[(Duration, Duration)],
-    graded: &Measured,
-    entries: &[Timed],
-    report: &serde_json::Value,
-    naive: Option<&Measured>,
-) -> String {
+    /// Exercises made from solutions, stubs and mutants.
+    counts: (usize, usize, usize),
+    /// One full solution submission graded alone: `grade`'s wall time, and
+    /// the `seconds` its report gives.
+    single_runs: Vec<(Duration, Duration)>,
+    /// The batch, graded.
+    graded: Measured,
+    /// The probes' log of the batch's grading.
+    entries: Vec<Timed>,
+    /// The batch's `report.json`.
+    report: serde_json::Value,
+    /// The naive loop over the same batch, unless `--no-baseline`.
+    naive: Option<Measured>,
+}
+
+fn render(course: &Course, bench: &Bench, batch: &Batch) -> String {
+    let Batch { n, counts, single_runs, graded, entries, report, naive } = batch;
+    let (n, naive) = (*n, naive.as_ref());
     let cores = bench.cores as f64;
     let crates: Vec<&str> = course.exercises.iter().map(|e| e.name.as_str()).collect();
     let learner_crate =
