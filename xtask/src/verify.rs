@@ -35,6 +35,7 @@ use crate::engine::course::{Course, Exercise};
 use crate::engine::judge::{self, BuildOptions, Built, Exploration, Origin, Reruns, Sources, Stop, Subject, Variant};
 use crate::engine::outcome::TestStatus;
 use anyhow::{Context, Result, bail};
+use rustix::process::Signal;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -566,7 +567,7 @@ impl LoadGenerator {
 impl LoadGenerator {
     /// Stops the load until the returned guard is dropped.
     pub fn pause(&self) -> PausedLoad {
-        signal(self.0.id(), libc::SIGSTOP);
+        signal(self.0.id(), Signal::STOP);
         PausedLoad(self.0.id())
     }
 }
@@ -576,15 +577,15 @@ pub struct PausedLoad(u32);
 
 impl Drop for PausedLoad {
     fn drop(&mut self) {
-        signal(self.0, libc::SIGCONT);
+        signal(self.0, Signal::CONT);
     }
 }
 
-fn signal(pid: u32, sig: libc::c_int) {
-    // SAFETY: plain syscall to our own child, which we have not reaped yet
-    // (the LoadGenerator that owns it is alive), so the pid is still its.
-    unsafe {
-        libc::kill(pid as libc::pid_t, sig);
+/// To our own child, which we have not reaped yet (the LoadGenerator that
+/// owns it is alive), so the pid is still its.
+fn signal(pid: u32, sig: Signal) {
+    if let Some(pid) = rustix::process::Pid::from_raw(pid as i32) {
+        let _ = rustix::process::kill_process(pid, sig);
     }
 }
 
@@ -598,11 +599,9 @@ impl Drop for LoadGenerator {
 /// The load generator's body: one spinning thread per core, until killed
 /// (or after an hour, so a lost one cannot burn a machine for ever).
 pub fn burn_cpu() -> ! {
-    // SAFETY: plain syscall. Die with the xtask that started us, even if it
-    // is killed with SIGKILL and cannot drop its LoadGenerator.
-    unsafe {
-        libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-    }
+    // Die with the xtask that started us, even if it is killed with SIGKILL
+    // and cannot drop its LoadGenerator.
+    let _ = rustix::process::set_parent_process_death_signal(Some(Signal::KILL));
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     let deadline = Instant::now() + Duration::from_secs(3600);
     for _ in 0..cores {

@@ -78,8 +78,7 @@ fn run(program: &std::ffi::OsStr, args: &[std::ffi::OsString], kind: &str, log: 
             kind: kind.to_string(),
             krate: krate.unwrap_or_default(),
             source,
-            // SAFETY: getppid cannot fail.
-            pid: if kind == "link" { unsafe { libc::getppid() } } else { child_pid },
+            pid: if kind == "link" { rustix::process::Pid::as_raw(rustix::process::getppid()) } else { child_pid },
             start_ms,
             wall_ms: started.elapsed().as_millis() as u64,
             cpu_ms: cpu.as_millis() as u64,

@@ -275,10 +275,7 @@ fn build_watchdog(pid: libc::pid_t, limit: Option<Duration>) -> (mpsc::Sender<()
             }
         };
         if out_of_time {
-            // SAFETY: plain syscall on the build's own process group.
-            unsafe {
-                libc::kill(-pid, libc::SIGKILL);
-            }
+            crate::engine::process::kill_group(pid);
         }
         out_of_time
     });

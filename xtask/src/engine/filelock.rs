@@ -3,7 +3,7 @@
 //! grader, a verify, a check) keep out of each other's way.
 
 use anyhow::{Context, Result};
-use std::os::fd::AsRawFd;
+use rustix::fs::{FlockOperation, flock};
 use std::path::Path;
 
 /// An exclusive lock held on an open file.
@@ -13,13 +13,10 @@ pub struct FileLock(std::fs::File);
 pub fn lock(path: &Path) -> Result<FileLock> {
     let file = open(path)?;
     loop {
-        // SAFETY: plain syscall on a descriptor we own.
-        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } == 0 {
-            return Ok(FileLock(file));
-        }
-        let error = std::io::Error::last_os_error();
-        if error.kind() != std::io::ErrorKind::Interrupted {
-            return Err(error).with_context(|| format!("cannot lock {}", path.display()));
+        match flock(&file, FlockOperation::LockExclusive) {
+            Ok(()) => return Ok(FileLock(file)),
+            Err(rustix::io::Errno::INTR) => continue,
+            Err(e) => return Err(std::io::Error::from(e)).with_context(|| format!("cannot lock {}", path.display())),
         }
     }
 }
@@ -28,15 +25,11 @@ pub fn lock(path: &Path) -> Result<FileLock> {
 /// same file conflict even within one process, so threads can use it too.
 pub fn try_lock(path: &Path) -> Result<Option<FileLock>> {
     let file = open(path)?;
-    // SAFETY: plain syscall on a descriptor we own.
-    if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
-        return Ok(Some(FileLock(file)));
+    match flock(&file, FlockOperation::NonBlockingLockExclusive) {
+        Ok(()) => Ok(Some(FileLock(file))),
+        Err(rustix::io::Errno::WOULDBLOCK) => Ok(None),
+        Err(e) => Err(std::io::Error::from(e)).with_context(|| format!("cannot lock {}", path.display())),
     }
-    let error = std::io::Error::last_os_error();
-    if error.kind() == std::io::ErrorKind::WouldBlock {
-        return Ok(None);
-    }
-    Err(error).with_context(|| format!("cannot lock {}", path.display()))
 }
 
 fn open(path: &Path) -> Result<std::fs::File> {
@@ -53,10 +46,8 @@ fn open(path: &Path) -> Result<std::fs::File> {
 
 impl Drop for FileLock {
     fn drop(&mut self) {
-        // SAFETY: plain syscall on a descriptor we own; closing would also unlock.
-        unsafe {
-            libc::flock(self.0.as_raw_fd(), libc::LOCK_UN);
-        }
+        // Closing the file would also unlock it.
+        let _ = flock(&self.0, FlockOperation::Unlock);
     }
 }
 

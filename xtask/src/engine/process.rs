@@ -38,16 +38,20 @@ pub fn retry_while_busy<T>(mut start: impl FnMut() -> std::io::Result<T>) -> std
     }
 }
 
+/// Kills the process group `pid` (a child started with `process_group(0)`);
+/// a group already gone gives ESRCH, which is ignored.
 pub fn kill_group(pid: libc::pid_t) {
-    // SAFETY: plain syscall; a group that is already gone gives ESRCH.
-    unsafe {
-        libc::kill(-pid, libc::SIGKILL);
+    if let Some(pid) = rustix::process::Pid::from_raw(pid) {
+        let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
     }
 }
 
 /// Waits for the child process `pid` to end, and returns how it ended and
 /// the CPU time (user and system) of it and of every process it waited for.
 /// The caller owns the child: nothing else may wait for it.
+///
+/// Stays on libc: rustix's `waitpid` calls wait4 without the resource usage
+/// this needs, and has no wrapper that returns it.
 pub fn wait_with_cpu(pid: libc::pid_t) -> std::io::Result<(ExitStatus, Duration)> {
     loop {
         let mut status = 0;

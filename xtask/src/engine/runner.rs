@@ -213,18 +213,16 @@ pub(in crate::engine) fn run_one(
     };
     let entered = confinement.clone();
     // SAFETY: the closure runs in the child between fork and exec and makes
-    // only async-signal-safe system calls, allocating nothing. If this
-    // runner dies (a grader killed mid-batch), the supervisor and its test
-    // die with it instead of running on unowned.
+    // only async-signal-safe system calls (rustix's are raw syscalls),
+    // allocating nothing. If this runner dies (a grader killed mid-batch),
+    // the supervisor and its test die with it instead of running on unowned.
+    // `nonce_fd` is open in the child: `nonce_pipe` is dropped after the spawn.
     unsafe {
         command.pre_exec(move || {
-            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) == -1 {
-                return Err(std::io::Error::last_os_error());
-            }
+            rustix::process::set_parent_process_death_signal(Some(rustix::process::Signal::KILL))?;
             // The nonce pipe stays open across exec (and the supervisor's).
-            if libc::fcntl(nonce_fd, libc::F_SETFD, 0) == -1 {
-                return Err(std::io::Error::last_os_error());
-            }
+            let nonce = std::os::fd::BorrowedFd::borrow_raw(nonce_fd);
+            rustix::io::fcntl_setfd(nonce, rustix::io::FdFlags::empty())?;
             match &entered {
                 Some(confinement) => sandbox.enter(confinement, timeout),
                 None => Ok(()),
@@ -323,16 +321,10 @@ fn read_in_background(stream: impl std::io::Read + Send + 'static) -> mpsc::Rece
 /// A pipe holding `nonce`, its writing end already closed: the read end.
 fn nonce_pipe(nonce: &str) -> Result<std::os::fd::OwnedFd> {
     use std::io::Write;
-    use std::os::fd::FromRawFd;
-    let mut fds = [0; 2];
-    // SAFETY: pipe2 fills the two descriptors we own from here on.
-    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
-        return Err(std::io::Error::last_os_error()).context("cannot make a pipe for the nonce");
-    }
-    // SAFETY: both are fresh descriptors owned by nobody else.
-    let (read, write) = unsafe { (std::os::fd::OwnedFd::from_raw_fd(fds[0]), std::fs::File::from_raw_fd(fds[1])) };
-    let mut write = write;
-    write.write_all(nonce.as_bytes()).context("cannot write the nonce")?;
+    let (read, write) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)
+        .map_err(std::io::Error::from)
+        .context("cannot make a pipe for the nonce")?;
+    std::fs::File::from(write).write_all(nonce.as_bytes()).context("cannot write the nonce")?;
     Ok(read)
 }
 

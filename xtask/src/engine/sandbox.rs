@@ -22,6 +22,8 @@
 //!   only in its scratch folder, and no signals to processes outside.
 
 use anyhow::{Context, Result};
+use rustix::fs::{Mode, OFlags};
+use rustix::process::{Pid, Resource, Rlimit, Signal};
 use serde::{Deserialize, Serialize};
 use std::ffi::CString;
 use std::os::fd::{AsRawFd, OwnedFd};
@@ -190,31 +192,29 @@ impl Sandbox {
     /// # Safety
     /// Only from a `pre_exec` hook.
     pub unsafe fn enter(&self, confinement: &Confinement, timeout: Duration) -> std::io::Result<()> {
+        // rustix's calls here are raw system calls: no allocation, no locks.
         let cpu = (timeout.as_secs() + 1) * self.cores + CPU_GRACE_SECS;
-        // SAFETY: setrlimit, open, write, unshare, prctl and the Landlock
-        // call are plain system calls on memory prepared before the fork.
-        unsafe {
-            limit(libc::RLIMIT_CORE, 0)?;
-            limit(libc::RLIMIT_FSIZE, FILE_SIZE_LIMIT)?;
-            limit(libc::RLIMIT_NOFILE, OPEN_FILES_LIMIT)?;
-            limit(libc::RLIMIT_AS, ADDRESS_SPACE_LIMIT)?;
-            limit(libc::RLIMIT_CPU, cpu)?;
-            if let Some(n) = self.task_rlimit {
-                limit(libc::RLIMIT_NPROC, n)?;
-            }
-            if let Some(cgroup) = &confinement.cgroup {
-                cgroup.join()?;
-            }
-            if self.network_namespace {
-                unshare_network()?;
-            }
-            if let Some(ruleset) = &confinement.ruleset {
-                if libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 {
-                    return Err(std::io::Error::last_os_error());
-                }
-                if libc::syscall(libc::SYS_landlock_restrict_self, ruleset.as_raw_fd(), 0) != 0 {
-                    return Err(std::io::Error::last_os_error());
-                }
+        limit(Resource::Core, 0)?;
+        limit(Resource::Fsize, FILE_SIZE_LIMIT)?;
+        limit(Resource::Nofile, OPEN_FILES_LIMIT)?;
+        limit(Resource::As, ADDRESS_SPACE_LIMIT)?;
+        limit(Resource::Cpu, cpu)?;
+        if let Some(n) = self.task_rlimit {
+            limit(Resource::Nproc, n)?;
+        }
+        if let Some(cgroup) = &confinement.cgroup {
+            cgroup.join()?;
+        }
+        if self.network_namespace {
+            unshare_network()?;
+        }
+        if let Some(ruleset) = &confinement.ruleset {
+            rustix::thread::set_no_new_privs(true)?;
+            // Stays on libc: rustix has no Landlock calls, and the landlock
+            // crate's `restrict_self` does more than this one system call.
+            // SAFETY: a plain system call on a descriptor made before the fork.
+            if unsafe { libc::syscall(libc::SYS_landlock_restrict_self, ruleset.as_raw_fd(), 0) } != 0 {
+                return Err(std::io::Error::last_os_error());
             }
         }
         Ok(())
@@ -266,20 +266,13 @@ impl TestCgroup {
     }
 
     /// Moves the calling process into the cgroup ("0" is the writer).
-    unsafe fn join(&self) -> std::io::Result<()> {
-        // SAFETY: open/write/close on a C string made before the fork.
-        unsafe {
-            let fd = libc::open(self.procs.as_ptr(), libc::O_WRONLY | libc::O_CLOEXEC);
-            if fd < 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            let written = libc::write(fd, b"0".as_ptr().cast(), 1);
-            libc::close(fd);
-            if written != 1 {
-                return Err(std::io::Error::last_os_error());
-            }
+    /// Allocates nothing: the path is a C string made before the fork.
+    fn join(&self) -> std::io::Result<()> {
+        let procs = rustix::fs::open(self.procs.as_c_str(), OFlags::WRONLY | OFlags::CLOEXEC, Mode::empty())?;
+        match rustix::io::write(&procs, b"0")? {
+            1 => Ok(()),
+            _ => Err(std::io::ErrorKind::WriteZero.into()),
         }
-        Ok(())
     }
 
     /// Stops new forks (`pids.max` 0), then kills what is in it until it is
@@ -289,15 +282,14 @@ impl TestCgroup {
         let deadline = Instant::now() + Duration::from_secs(5);
         while Instant::now() < deadline {
             let Ok(procs) = std::fs::read_to_string(self.dir.join("cgroup.procs")) else { return };
-            let pids: Vec<libc::pid_t> = procs.lines().filter_map(|l| l.trim().parse().ok()).collect();
+            let pids: Vec<Pid> =
+                procs.lines().filter_map(|l| l.trim().parse().ok()).filter_map(Pid::from_raw).collect();
             if pids.is_empty() {
                 return;
             }
             for pid in pids {
-                // SAFETY: plain syscall; a process already gone gives ESRCH.
-                unsafe {
-                    libc::kill(pid, libc::SIGKILL);
-                }
+                // A process already gone gives ESRCH.
+                let _ = rustix::process::kill_process(pid, Signal::KILL);
             }
             std::thread::sleep(Duration::from_millis(5));
         }
@@ -318,31 +310,23 @@ impl Drop for TestCgroup {
 }
 
 /// Lowers a limit (soft and hard) to `value`, never raising one the runner
-/// was already given.
-unsafe fn limit(resource: libc::__rlimit_resource_t, value: u64) -> std::io::Result<()> {
-    let mut current = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
-    // SAFETY: getrlimit writes into the struct we own.
-    if unsafe { libc::getrlimit(resource, &mut current) } != 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    let value = value.min(current.rlim_max);
-    let new = libc::rlimit { rlim_cur: value, rlim_max: value };
-    // SAFETY: setrlimit reads the struct we own.
-    if unsafe { libc::setrlimit(resource, &new) } != 0 {
-        return Err(std::io::Error::last_os_error());
-    }
+/// was already given. (`None` is `RLIM_INFINITY`; getrlimit cannot fail
+/// for these resources, so rustix's returns the limit itself.)
+fn limit(resource: Resource, value: u64) -> std::io::Result<()> {
+    let hard = rustix::process::getrlimit(resource).maximum.unwrap_or(u64::MAX);
+    let value = value.min(hard);
+    rustix::process::setrlimit(resource, Rlimit { current: Some(value), maximum: Some(value) })?;
     Ok(())
 }
 
 /// A new network namespace: only a loopback device, and it is down. It
 /// takes CAP_SYS_ADMIN (root); for an ordinary user, Landlock's TCP rules
 /// stand in.
-unsafe fn unshare_network() -> std::io::Result<()> {
-    // SAFETY: a plain system call.
-    if unsafe { libc::unshare(libc::CLONE_NEWNET) } == 0 {
-        return Ok(());
-    }
-    Err(std::io::Error::last_os_error())
+fn unshare_network() -> std::io::Result<()> {
+    // SAFETY: rustix marks unshare unsafe for `FILES`, which splits the
+    // descriptor table under other threads; a network namespace does not.
+    unsafe { rustix::thread::unshare_unsafe(rustix::thread::UnshareFlags::NEWNET) }?;
+    Ok(())
 }
 
 /// The Landlock rules of one test: read and run in the system folders and
@@ -384,8 +368,7 @@ fn probe() -> Sandbox {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get() as u64);
     let (network_namespace, network_note) = probe_network();
     let (landlock_abi, landlock_note) = probe_landlock();
-    // SAFETY: plain syscall.
-    let root = unsafe { libc::geteuid() } == 0;
+    let root = rustix::process::geteuid().is_root();
     let (pids_cgroup, task_rlimit, tasks_note) = match probe_cgroup() {
         Ok(dir) => {
             let note =
@@ -393,8 +376,7 @@ fn probe() -> Sandbox {
             (Some(dir), None, note)
         }
         Err(why) if !root && !switched_off("nproc") => {
-            // SAFETY: plain syscall.
-            let uid = unsafe { libc::getuid() };
+            let uid = rustix::process::getuid().as_raw();
             let running = tasks_of_user(uid);
             let n = running + USER_TASK_MARGIN;
             (
@@ -442,9 +424,9 @@ fn probe_network() -> (bool, String) {
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null());
-        // SAFETY: the hook makes plain system calls only.
+        // SAFETY: the hook makes one raw system call, allocating nothing.
         unsafe {
-            command.pre_exec(|| unshare_network());
+            command.pre_exec(unshare_network);
         }
         command.status()
     });
@@ -462,6 +444,7 @@ fn probe_landlock() -> (i32, String) {
         return (0, "no Landlock: switched off by THREADWORK_SANDBOX_OFF".to_string());
     }
     const LANDLOCK_CREATE_RULESET_VERSION: libc::c_long = 1;
+    // On libc: rustix has no Landlock calls.
     // SAFETY: asks the ABI version; no pointer is read.
     let abi = unsafe {
         libc::syscall(libc::SYS_landlock_create_ruleset, std::ptr::null::<u8>(), 0, LANDLOCK_CREATE_RULESET_VERSION)

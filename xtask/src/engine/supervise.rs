@@ -23,6 +23,7 @@
 
 use crate::engine::sandbox::Sandbox;
 use anyhow::{Context, Result};
+use rustix::process;
 use std::ffi::OsString;
 use std::os::fd::AsRawFd;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
@@ -78,15 +79,11 @@ pub fn run(args: Args) -> ! {
 
 fn supervise(args: Args) -> Result<Ended> {
     let sandbox = Sandbox::from_arg(&args.sandbox)?;
-    // SAFETY: plain syscalls.
-    unsafe {
-        if libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0 {
-            return Err(std::io::Error::last_os_error()).context("cannot become a child subreaper");
-        }
-        // If the supervisor dies by a signal, it leaves no core file.
-        let none = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
-        libc::setrlimit(libc::RLIMIT_CORE, &none);
-    }
+    // Any non-zero argument makes the caller a subreaper; this passes its pid.
+    process::set_child_subreaper(Some(process::getpid())).context("cannot become a child subreaper")?;
+    // If the supervisor dies by a signal, it leaves no core file.
+    let none = process::Rlimit { current: Some(0), maximum: Some(0) };
+    let _ = process::setrlimit(process::Resource::Core, none);
     let timeout = Duration::from_millis(args.timeout_ms);
     let binary = Path::new(&args.command[0]);
     let scratch = std::env::current_dir().context("no working folder")?;
@@ -102,18 +99,20 @@ fn supervise(args: Args) -> Result<Ended> {
     }
     let entered = std::sync::Arc::clone(&confinement);
     // SAFETY: the closure runs between fork and exec and makes only plain
-    // system calls on memory prepared before the fork (see Sandbox::enter).
+    // system calls (rustix's are raw syscalls: no allocation, no locks) on
+    // memory prepared before the fork (see Sandbox::enter). `stacks_fd` is
+    // open in the child: `stacks_theirs` is dropped only after the spawn.
     unsafe {
         command.pre_exec(move || {
-            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) == -1 {
-                return Err(std::io::Error::last_os_error());
-            }
-            if libc::fcntl(stacks_fd, libc::F_SETFD, 0) == -1 {
-                return Err(std::io::Error::last_os_error());
-            }
+            process::set_parent_process_death_signal(Some(process::Signal::KILL))?;
+            let stacks = std::os::fd::BorrowedFd::borrow_raw(stacks_fd);
+            rustix::io::fcntl_setfd(stacks, rustix::io::FdFlags::empty())?;
             // Where Yama restricts ptrace to ancestors, let this supervisor's
             // debugger (its child, the test's sibling) read the stacks.
-            libc::prctl(libc::PR_SET_PTRACER, libc::getppid() as libc::c_ulong, 0, 0, 0);
+            let _ = process::set_ptracer(match process::getppid() {
+                Some(supervisor) => process::PTracer::ProcessID(supervisor),
+                None => process::PTracer::None,
+            });
             sandbox.enter(&entered, timeout)
         });
     }
@@ -183,11 +182,9 @@ fn kill_adopted() {
         if children.is_empty() || Instant::now() >= deadline {
             return;
         }
-        for pid in children {
-            // SAFETY: plain syscall; our own child, or gone (ESRCH).
-            unsafe {
-                libc::kill(pid, libc::SIGKILL);
-            }
+        // Our own children, or gone (ESRCH).
+        for pid in children.into_iter().filter_map(process::Pid::from_raw) {
+            let _ = process::kill_process(pid, process::Signal::KILL);
         }
         std::thread::sleep(Duration::from_millis(2));
     }
@@ -195,14 +192,7 @@ fn kill_adopted() {
 
 /// Reaps every child that has ended, without waiting for the others.
 fn reap_all() {
-    loop {
-        let mut status = 0;
-        // SAFETY: plain syscall.
-        let pid = unsafe { libc::waitpid(-1, &mut status, libc::WNOHANG) };
-        if pid <= 0 {
-            return;
-        }
-    }
+    while let Ok(Some(_)) = process::wait(process::WaitOptions::NOHANG) {}
 }
 
 /// This process's children, from every one of its threads (an orphan is
@@ -219,6 +209,11 @@ fn children() -> Vec<libc::pid_t> {
 }
 
 /// Ends this process by `signal`, as the test ended.
+///
+/// Stays on libc: rustix has no safe `signal`/`sigaction` (only its
+/// `runtime` module's, for libc implementations), and its `Signal` takes
+/// any number the test died by (real-time ones too) only through
+/// `from_raw_unchecked`.
 fn die_by(signal: i32) -> ! {
     // SAFETY: plain syscalls on this process.
     unsafe {
