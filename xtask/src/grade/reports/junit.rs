@@ -193,33 +193,28 @@ fn secs(ms: u64) -> String {
 /// Text content: `&` and `<` escaped (and `>`, so `]]>` cannot appear), and
 /// what XML 1.0 forbids removed.
 fn xml_text(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in shown_chars(s) {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            c => out.push(c),
-        }
-    }
-    out
+    escaped(s, false)
 }
 
 /// An attribute value in double quotes: as `xml_text`, plus quotes, and tabs
 /// and line breaks as character references, which attribute normalization
 /// would otherwise turn into spaces.
 fn xml_attr(s: &str) -> String {
+    escaped(s, true)
+}
+
+fn escaped(s: &str, attribute: bool) -> String {
     let mut out = String::with_capacity(s.len());
     for c in shown_chars(s) {
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' => out.push_str("&#9;"),
-            '\n' => out.push_str("&#10;"),
-            '\r' => out.push_str("&#13;"),
+            '"' if attribute => out.push_str("&quot;"),
+            '\'' if attribute => out.push_str("&apos;"),
+            '\t' if attribute => out.push_str("&#9;"),
+            '\n' if attribute => out.push_str("&#10;"),
+            '\r' if attribute => out.push_str("&#13;"),
             c => out.push(c),
         }
     }
