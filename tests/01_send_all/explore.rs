@@ -37,20 +37,41 @@ fn to_strings(addresses: &[&str]) -> Vec<String> {
 /// still running beside it for a step, because shuttle refuses a test in
 /// which no two threads could ever run at once, which is what calls made in
 /// a plain loop would be; here they pass the first test and deadlock in the
-/// second, as calls not running at once.)
-fn send_all_on_a_thread(addresses: Vec<String>, send_email: impl Fn(&str) + Send + Sync + 'static) {
+/// second, as calls not running at once.) Returns what `at_return` saw,
+/// run on that thread the moment `send_all` returned.
+fn send_all_on_a_thread<T: Send + 'static>(
+    addresses: Vec<String>,
+    send_email: impl Fn(&str) + Send + Sync + 'static,
+    at_return: impl FnOnce() -> T + Send + 'static,
+) -> T {
     let caller = shuttle::thread::spawn(move || {
         if let Err(panic) = catch_unwind(AssertUnwindSafe(|| send_all(&addresses, send_email))) {
             failing_means(Category::Panic);
             resume_unwind(panic);
         }
+        at_return()
     });
     shuttle::thread::yield_now();
-    if let Err(panic) = caller.join() {
-        failing_means(Category::Panic);
-        resume_unwind(panic);
+    match caller.join() {
+        Ok(seen) => seen,
+        Err(panic) => {
+            failing_means(Category::Panic);
+            resume_unwind(panic)
+        }
     }
 }
+
+/// Lets any thread that `send_all` left behind run a while, so that a call
+/// which begins only after `send_all` returned shows.
+fn let_stragglers_run(entries: usize) {
+    for _ in 0..4 * entries {
+        shuttle::thread::yield_now();
+    }
+}
+
+const LEFT_BEHIND: &str = "send_all must wait for every thread it \
+                           started (join each handle, or start them inside std::thread::scope, which joins \
+                           them all) before it returns";
 
 /// How the calls of one `send_all` went: how many began, and the address
 /// of each that finished (recorded as its last step).
@@ -69,25 +90,34 @@ fn returns_after_every_call() {
     // blocks calls that return at once.
     failing_means(Category::Deadlock);
     let calls = Arc::new(Calls::default());
-    let in_calls = calls.clone();
-    send_all_on_a_thread(addresses.clone(), move |address: &str| {
-        in_calls.started.fetch_add(1, Ordering::SeqCst);
-        let mut finished = in_calls.finished.lock().unwrap();
-        finished.push(address.to_string());
-        if finished.len() == entries {
-            // From here on a deadlock is send_all waiting for calls that
-            // have all finished.
-            failing_means(Category::LostWakeup);
-        }
-    });
-    let started = calls.started.load(Ordering::SeqCst);
-    let finished = calls.finished.lock().unwrap().clone();
+    let (in_calls, at_return) = (calls.clone(), calls.clone());
+    let (started, finished) = send_all_on_a_thread(
+        addresses.clone(),
+        move |address: &str| {
+            in_calls.started.fetch_add(1, Ordering::SeqCst);
+            let mut finished = in_calls.finished.lock().unwrap();
+            finished.push(address.to_string());
+            if finished.len() == entries {
+                // From here on a deadlock is send_all waiting for calls that
+                // have all finished.
+                failing_means(Category::LostWakeup);
+            }
+        },
+        move || (at_return.started.load(Ordering::SeqCst), at_return.finished.lock().unwrap().clone()),
+    );
     failing_means(Category::LeakedThread);
     assert!(
         started == finished.len(),
         "send_all returned while {} of its calls had begun and not finished: it must wait for every call \
          it started",
         started - finished.len()
+    );
+    let_stragglers_run(entries);
+    let later = calls.started.load(Ordering::SeqCst);
+    assert!(
+        later == started,
+        "send_all returned before {} of its calls had begun (they began after it): {LEFT_BEHIND}",
+        later - started
     );
     failing_means(Category::WrongResult);
     let mut made = finished.clone();
@@ -117,22 +147,34 @@ fn calls_run_at_the_same_time() {
     let entries = addresses.len();
     failing_means(Category::NotConcurrent);
     let meeting = Arc::new(Meeting::default());
-    let in_calls = meeting.clone();
-    send_all_on_a_thread(addresses.clone(), move |address: &str| {
-        let mut arrived = in_calls.arrived.lock().unwrap();
-        *arrived += 1;
-        in_calls.all_here.notify_all();
-        while *arrived < entries {
-            arrived = in_calls.all_here.wait(arrived).unwrap();
-        }
-        drop(arrived);
-        let mut finished = in_calls.finished.lock().unwrap();
-        finished.push(address.to_string());
-        if finished.len() == entries {
-            failing_means(Category::LostWakeup);
-        }
-    });
-    let finished = meeting.finished.lock().unwrap().clone();
+    let (in_calls, at_return) = (meeting.clone(), meeting.clone());
+    let (arrived, finished) = send_all_on_a_thread(
+        addresses.clone(),
+        move |address: &str| {
+            let mut arrived = in_calls.arrived.lock().unwrap();
+            *arrived += 1;
+            in_calls.all_here.notify_all();
+            while *arrived < entries {
+                arrived = in_calls.all_here.wait(arrived).unwrap();
+            }
+            drop(arrived);
+            let mut finished = in_calls.finished.lock().unwrap();
+            finished.push(address.to_string());
+            if finished.len() == entries {
+                failing_means(Category::LostWakeup);
+            }
+        },
+        move || (*at_return.arrived.lock().unwrap(), at_return.finished.lock().unwrap().clone()),
+    );
+    let_stragglers_run(entries);
+    let later = *meeting.arrived.lock().unwrap();
+    failing_means(Category::LeakedThread);
+    assert!(
+        arrived == finished.len() && later == arrived,
+        "send_all returned while {} of its calls were still running and before {} had begun: {LEFT_BEHIND}",
+        arrived - finished.len(),
+        later - arrived
+    );
     failing_means(Category::WrongResult);
     let mut made = finished.clone();
     made.sort();
