@@ -433,15 +433,15 @@ fn run_variant(
         bail!("the solution of {} does not build for schedule exploration: {why:?}", ex.name)
     }
     let explored_names: Vec<String> = match &exploration {
-        Exploration::Built { tier, .. } => tier.names.clone(),
+        Exploration::Built(tier) => tier.names.clone(),
         Exploration::Absent | Exploration::Skipped(_) => Vec::new(),
     };
-    let rule_names = ex.rules.keys().map(|name| format!("rule_{name}"));
+    let rule_names = built.rules.iter().map(|r| r.name.clone());
     let mut result = VariantRuns {
         explored_cpu: Duration::ZERO,
         explored_named_runs: 0,
         exploration_named_runs: 0,
-        test_names: built.names.iter().cloned().chain(rule_names).chain(explored_names.iter().cloned()).collect(),
+        test_names: built.tier.names.iter().cloned().chain(rule_names).chain(explored_names.iter().cloned()).collect(),
         run_failed: Vec::new(),
         failures: BTreeMap::new(),
         categories: Default::default(),

@@ -51,10 +51,10 @@ pub fn run(course: &Course, args: &Args) -> Result<String> {
             Ok(tier)
         };
         let exploration = match &exploration {
-            Exploration::Built { tier, .. } => Some(measure(Origin::Explored, tier.names.len())?),
+            Exploration::Built(tier) => Some(measure(Origin::Explored, tier.names.len())?),
             Exploration::Absent | Exploration::Skipped(_) => None,
         };
-        let ordinary = measure(Origin::Hidden, ordinary.names.len())?;
+        let ordinary = measure(Origin::Hidden, ordinary.tier.names.len())?;
         rows.push((ex, ordinary, exploration));
     }
 

@@ -131,10 +131,20 @@ pub struct BuiltTier {
     pub duration: Duration,
 }
 
+/// The ordinary tier, built: its test binary, and the verdicts of the
+/// exercise's rules, read from the same sources once (they cannot change
+/// from one run to the next).
+#[derive(Debug, Clone)]
+pub struct HiddenTests {
+    pub tier: BuiltTier,
+    /// One `rule_<name>` outcome per rule of the exercise.
+    pub rules: Vec<TestOutcome>,
+}
+
 /// The ordinary tier's build.
 #[derive(Debug)]
 pub enum Built {
-    Ok(BuiltTier),
+    Ok(HiddenTests),
     /// No test binary; the learner's to fix.
     CompileError {
         cause: BuildFailure,
@@ -151,8 +161,9 @@ pub enum Exploration {
     /// The tier has tests, but these sources cannot run them; the ordinary
     /// tests still judge the code, and the tier never costs it anything.
     Skipped(Unexplorable),
-    /// Built: its tests, and the rewritten copy of the sources it built.
-    Built { tier: BuiltTier, copy: PathBuf },
+    /// Built from the rewritten copy of the sources
+    /// ([`Subject::exploration_copy`]): its tests.
+    Built(BuiltTier),
 }
 
 /// Why sources are not explored.
@@ -166,7 +177,8 @@ pub enum Unexplorable {
     DoesNotBuild,
 }
 
-/// Builds the hidden tests against the subject's sources and lists them.
+/// Builds the hidden tests against the subject's sources, lists them, and
+/// checks the exercise's rules against the sources that built.
 pub fn build(subject: &Subject, options: &BuildOptions) -> Result<Built> {
     let build = compile::build(
         subject.course,
@@ -182,7 +194,8 @@ pub fn build(subject: &Subject, options: &BuildOptions) -> Result<Built> {
             if names.is_empty() {
                 bail!("the hidden tests of `{}` declare no test: the course is broken", subject.ex.name);
             }
-            Built::Ok(BuiltTier { binary: test_binary, names, duration })
+            let rules = crate::engine::rules::check_rules(subject.course, subject.ex, &subject.sources);
+            Built::Ok(HiddenTests { tier: BuiltTier { binary: test_binary, names, duration }, rules })
         }
         Build::CompileError { cause, rendered, duration } => {
             Built::CompileError { cause, compiler_output: rendered, duration }
@@ -200,16 +213,15 @@ pub fn build_exploration(subject: &Subject, options: &BuildOptions) -> Result<Ex
     if let Some(why) = crate::engine::explore::refusal(&subject.sources) {
         return Ok(Exploration::Skipped(Unexplorable::UnmodelledLibrary(why)));
     }
-    if crate::engine::reach::refusal(&subject.sources).is_some() {
-        return Ok(Exploration::Skipped(Unexplorable::DoesNotBuild));
-    }
+    // Sources the reach rule refuses are refused again in their rewritten
+    // copy (compile::build checks every build), which then does not build.
     let copy = crate::engine::explore::prepare_sources(subject.course, subject.ex, &subject.sources, &subject.variant)?;
     let build =
         compile::build(subject.course, subject.ex, (&copy, &subject.tests), &subject.variant, Tier::Explore, options)?;
     Ok(match build {
         Build::Built { test_binary, .. } => {
             let names = runner::list_tests(&test_binary)?;
-            Exploration::Built { tier: BuiltTier { binary: test_binary, names, duration: started.elapsed() }, copy }
+            Exploration::Built(BuiltTier { binary: test_binary, names, duration: started.elapsed() })
         }
         Build::CompileError { .. } => Exploration::Skipped(Unexplorable::DoesNotBuild),
     })
@@ -290,11 +302,11 @@ impl Judgement {
     }
 }
 
-/// Runs the subject's tests: the ordinary tier from `built`, the rules,
+/// Runs the subject's tests: the ordinary tier and the rules from `built`,
 /// then the exploration tier (unless a [`Stop`] ended the run first).
 pub fn run(
     subject: &Subject,
-    built: &BuiltTier,
+    built: &HiddenTests,
     exploration: &Exploration,
     plan: &Plan,
     on_test: OnTest,
@@ -306,10 +318,10 @@ pub fn run(
 }
 
 /// The ordinary tier and the rules.
-fn run_ordinary(subject: &Subject, built: &BuiltTier, plan: &Plan, on_test: OnTest) -> Result<Judgement> {
+fn run_ordinary(subject: &Subject, built: &HiddenTests, plan: &Plan, on_test: OnTest) -> Result<Judgement> {
     let (course, ex) = (subject.course, subject.ex);
-    let names: Vec<String> = built.names.iter().filter(|n| plan.wants(Origin::Hidden, n)).cloned().collect();
-    let binary = subject.binary(built, &subject.code);
+    let names: Vec<String> = built.tier.names.iter().filter(|n| plan.wants(Origin::Hidden, n)).cloned().collect();
+    let binary = subject.binary(&built.tier, &subject.code);
     let outcomes = runner::run_tests(&binary, &names, (plan.jobs)(), plan.stop, &|i, outcome| {
         on_test(i, &Judged { outcome: outcome.clone(), origin: Origin::Hidden, runs: 1 })
     })?;
@@ -337,9 +349,9 @@ fn run_ordinary(subject: &Subject, built: &BuiltTier, plan: &Plan, on_test: OnTe
         }
     }
     if plan.origins.contains(&Origin::Rule) {
-        for outcome in crate::engine::rules::check_rules(course, ex, &subject.sources) {
+        for outcome in &built.rules {
             if plan.wants(Origin::Rule, &outcome.name) {
-                let judged = Judged { outcome, origin: Origin::Rule, runs: 1 };
+                let judged = Judged { outcome: outcome.clone(), origin: Origin::Rule, runs: 1 };
                 on_test(tests.len(), &judged);
                 tests.push(judged);
             }
@@ -357,7 +369,7 @@ fn run_explored(
     on_test: OnTest,
     judgement: &mut Judgement,
 ) -> Result<()> {
-    let Exploration::Built { tier, copy } = exploration else { return Ok(()) };
+    let Exploration::Built(tier) = exploration else { return Ok(()) };
     if judgement.tests.iter().any(|t| plan.stop.ends_at(&t.outcome)) {
         return Ok(());
     }
@@ -365,7 +377,7 @@ fn run_explored(
     if names.is_empty() {
         return Ok(());
     }
-    let code = subject.code.with(copy.clone());
+    let code = subject.code.with(subject.exploration_copy());
     let outcomes = runner::run_tests(&subject.binary(tier, &code), &names, (plan.jobs)(), plan.stop, &|i, outcome| {
         on_test(first + i, &Judged { outcome: outcome.clone(), origin: Origin::Explored, runs: 1 })
     })?;
@@ -400,10 +412,8 @@ pub enum BuildVerdict {
 pub enum ExplorationVerdict {
     Absent,
     Skipped(Unexplorable),
-    /// Built from the rewritten copy `copy`, and run.
-    Ran {
-        copy: PathBuf,
-    },
+    /// Built and run.
+    Ran,
 }
 
 /// Builds and runs one exercise: the ordinary tests are told to `on_test`
@@ -428,8 +438,8 @@ pub fn judge(subject: &Subject, options: &BuildOptions, plan: &Plan, on_test: On
         }
     };
     let quiet = BuildOptions { color: false, time_limit: options.time_limit, progress: &|_| {} };
-    let rules: Vec<String> = subject.ex.rules.keys().map(|name| format!("rule_{name}")).collect();
-    let unknown_here = |n: &String| !built.names.contains(n) && !rules.contains(n);
+    let rules: Vec<String> = built.rules.iter().map(|r| r.name.clone()).collect();
+    let unknown_here = |n: &String| !built.tier.names.contains(n) && !rules.contains(n);
     // A test that is neither ordinary nor a rule may be an explored one:
     // build that tier first, to know.
     let mut exploration = None;
@@ -441,11 +451,11 @@ pub fn judge(subject: &Subject, options: &BuildOptions, plan: &Plan, on_test: On
         exploration = Some((built, started.elapsed()));
     }
     let explored_names: &[String] = match &exploration {
-        Some((Exploration::Built { tier, .. }, _)) => &tier.names,
+        Some((Exploration::Built(tier), _)) => &tier.names,
         _ => &[],
     };
     if let Some(unknown) = plan.only.iter().find(|n| unknown_here(n) && !explored_names.contains(n)) {
-        let known: Vec<&String> = built.names.iter().chain(&rules).chain(explored_names).collect();
+        let known: Vec<&String> = built.tier.names.iter().chain(&rules).chain(explored_names).collect();
         let known: Vec<&str> = known.iter().map(|s| s.as_str()).collect();
         return Err(crate::exit::Usage(format!(
             "`{}` has no hidden test named `{unknown}`; its tests are:\n  {}",
@@ -481,11 +491,16 @@ pub fn judge(subject: &Subject, options: &BuildOptions, plan: &Plan, on_test: On
             match tier {
                 Exploration::Absent => (Some(ExplorationVerdict::Absent), None),
                 Exploration::Skipped(why) => (Some(ExplorationVerdict::Skipped(why)), Some(took)),
-                Exploration::Built { copy, .. } => (Some(ExplorationVerdict::Ran { copy }), Some(took)),
+                Exploration::Built(_) => (Some(ExplorationVerdict::Ran), Some(took)),
             }
         }
     };
-    Ok(Verdict { build: BuildVerdict::Built { duration: built.duration }, exploration, exploration_build, judgement })
+    Ok(Verdict {
+        build: BuildVerdict::Built { duration: built.tier.duration },
+        exploration,
+        exploration_build,
+        judgement,
+    })
 }
 
 /// How many more times a passing test runs: `at_least` times, then on
@@ -589,7 +604,7 @@ mod tests {
         };
         let (solution, solution_tier) = built(Sources::Other(course.solution_dir(ex)));
         let (stub, stub_tier) = built(Sources::Learner);
-        assert_ne!(solution_tier.binary, stub_tier.binary);
+        assert_ne!(solution_tier.tier.binary, stub_tier.tier.binary);
         let test = "no_texts_give_no_letters".to_string();
         let plan = Plan {
             only: std::slice::from_ref(&test),
@@ -598,7 +613,7 @@ mod tests {
             reruns: Reruns::Never,
             origins: &[Origin::Hidden],
         };
-        let status = |subject: &Subject, tier: &BuiltTier| {
+        let status = |subject: &Subject, tier: &HiddenTests| {
             run(subject, tier, &Exploration::Absent, &plan, &|_, _| {}).unwrap().tests[0].outcome.status
         };
         assert_eq!(status(&solution, &solution_tier), TestStatus::Passed, "the solution's binary runs the solution");

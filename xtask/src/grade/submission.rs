@@ -200,7 +200,7 @@ fn grade_exercise(
                 })
                 .collect()
         }
-        Exploration::Absent | Exploration::Built { .. } => Vec::new(),
+        Exploration::Absent | Exploration::Built(_) => Vec::new(),
     };
 
     let mut results: Vec<TestResult> = judgement
@@ -231,7 +231,7 @@ fn grade_exercise(
         score: results.iter().map(|t| t.score).sum(),
         max_score: results.iter().map(|t| t.max_score).sum(),
         tests: results,
-        build_ms: built.duration.as_millis() as u64,
+        build_ms: built.tier.duration.as_millis() as u64,
         test_cpu_ms: judgement.test_cpu.as_millis() as u64,
         compiler_output: None,
     })

@@ -68,16 +68,15 @@ pub fn prepare(course: &Course, overlay: Option<&Path>) -> Result<Suite> {
     let options = BuildOptions { color: false, time_limit: None, progress: &|_| {} };
     for ex in &course.exercises {
         let subject = Subject::new(course, ex, &Sources::Suite { tests: test_dirs[&ex.dir].clone() })?;
-        let mut names = match judge::build(&subject, &options)? {
-            Built::Ok(tier) => tier.names,
+        let mut names: Vec<String> = match judge::build(&subject, &options)? {
+            Built::Ok(built) => built.tier.names.into_iter().chain(built.rules.into_iter().map(|r| r.name)).collect(),
             Built::CompileError { compiler_output, .. } => {
                 bail!("the tests of {} do not compile against its stub (with --tests?):\n{compiler_output}", ex.name)
             }
         };
-        names.extend(ex.rules.keys().map(|name| format!("rule_{name}")));
         let explored_names = match judge::build_exploration(&subject, &options)? {
             Exploration::Absent => Vec::new(),
-            Exploration::Built { tier, .. } => tier.names,
+            Exploration::Built(tier) => tier.names,
             Exploration::Skipped(why) => {
                 bail!("the exploration tests of {} do not build against its stub: {why:?}", ex.name)
             }
