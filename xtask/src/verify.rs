@@ -457,8 +457,11 @@ fn run_variant(
     // its first kill (CI's selftest) has its tier built only if the
     // ordinary tests did not name its mistake: most mutants die there, and
     // the tier's build is most of what verifying one costs.
-    let tier_only_if_needed =
-        runs == 1 && matches!(stop, Stop::AtFirstFailureAs(_)) && matches!(subject.variant, Variant::Mutant(_));
+    // The stub, in that mode, fails its ordinary tests before it would need
+    // its tier.
+    let tier_only_if_needed = runs == 1
+        && stop != Stop::Never
+        && matches!(subject.variant, Variant::Mutant(_) | Variant::Learner);
     let exploration =
         if tier_only_if_needed { Exploration::Absent } else { judge::build_exploration(&subject, &options)? };
     drop(paused);
@@ -488,7 +491,11 @@ fn run_variant(
         let judgement = judge::run(&subject, &built, &exploration, &plan, &|_, _| {})?;
         result.record(&judgement, expected);
     }
-    if tier_only_if_needed && result.named_runs == 0 && course.has_exploration_tier(ex) {
+    let settled = match expected {
+        Some(_) => result.named_runs > 0,
+        None => result.failed_runs() > 0,
+    };
+    if tier_only_if_needed && !settled && course.has_exploration_tier(ex) {
         let paused = load.map(LoadGenerator::pause);
         let exploration = judge::build_exploration(&subject, &options)?;
         drop(paused);
