@@ -36,6 +36,9 @@ pub fn run(course: &Course, args: Args) -> Result<i32> {
             "threadwork-crossbeam-model",
             "-p",
             "xtask",
+            // The test kit's schedule-exploration half has tests of its own.
+            "--features",
+            "threadwork-testkit/explore",
         ])
         .current_dir(&course.root)
         .status()

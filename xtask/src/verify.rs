@@ -459,9 +459,8 @@ fn run_variant(
     // the tier's build is most of what verifying one costs.
     // The stub, in that mode, fails its ordinary tests before it would need
     // its tier.
-    let tier_only_if_needed = runs == 1
-        && stop != Stop::Never
-        && matches!(subject.variant, Variant::Mutant(_) | Variant::Learner);
+    let tier_only_if_needed =
+        runs == 1 && stop != Stop::Never && matches!(subject.variant, Variant::Mutant(_) | Variant::Learner);
     let exploration =
         if tier_only_if_needed { Exploration::Absent } else { judge::build_exploration(&subject, &options)? };
     drop(paused);
