@@ -123,7 +123,9 @@ fn owner_returns(owner: shuttle::thread::JoinHandle<usize>, want: usize, made: &
 /// another thread makes two, asking after each; the original is dropped
 /// while the clone may still be in use.
 fn own_increments_are_counted() {
-    failing_means(Category::Order);
+    // Every thread blocked while the handles are in use: a value() that
+    // was never answered.
+    failing_means(Category::WrongResult);
     let (handle, owner) = spawn_counter();
     let clone = handle.clone();
     let other = shuttle::thread::spawn(move || count_and_ask("a clone on another thread", &clone, 2, 3));
@@ -179,7 +181,8 @@ hidden_tests! {
              have taken that increment out of the queue and not yet counted it. Two channels (increments, \
              requests) are two queues, and an owner that selects between them can take the request first. \
              If increment() or value() panicked, the owner thread stopped while a clone was still alive: it \
-             must keep taking messages until every handle is gone.",
+             must keep taking messages until every handle is gone. If every thread was blocked while the \
+             handles were in use, a value() waited for an answer that never came to it.",
             own_increments_are_counted,
         );
     }
