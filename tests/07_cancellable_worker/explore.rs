@@ -8,9 +8,9 @@
 //! inside a job, so the worker always finds it waiting at its next look. A
 //! cancel that arrives from another thread *between* two of the worker's
 //! steps is what they cannot time: a worker that looks at cancel before its
-//! `select!` and not after it, or trusts `select_biased!` to look at cancel
-//! first, takes a job that was sent after the cancel only when the cancel
-//! and the job both land between its look and its take, a window a few
+//! `select!` (or before a blocking `recv`) and not after the job was handed
+//! over takes a job that was sent after the cancel only when the cancel and
+//! the job both land between its look and its take, a window a few
 //! instructions wide. Here every channel operation is a point where the
 //! scheduler may switch threads, and `select!`'s random choice is one of
 //! the scheduler's choices too, so the window is found within a few
@@ -21,10 +21,22 @@
 //! its channel before the job was in `jobs`, so it was visible when the
 //! worker took the job); a job sent before it may start or not. When nobody
 //! cancels and `jobs` closes, every job must start, in order, and the
-//! worker must return `JobsClosed`. A deadlock here is shuttle seeing every
-//! thread blocked: the worker waiting although a cancel or a disconnection
-//! was there for it, so the category that stands while the test waits for
-//! the worker is the one of that scenario.
+//! worker must return `JobsClosed`, also after a pause in which it waits
+//! for the next job (on the virtual clock: no real time passes, and a timed
+//! wait that runs out there is one that would run out for real).
+//!
+//! Shuttle fails a schedule on its own in two ways, which the test's code
+//! never gets to look at: a deadlock (every thread blocked: the worker
+//! waiting although a cancel or the end of the jobs was there for it) and
+//! a thread cut off after a million steps (a worker that polls and starves
+//! the feeding thread). So the category that stands while the feeding
+//! thread cannot block is `BusyWait`, the one while it waits for the worker
+//! is the scenario's, and a check that fails declares its own ([`fail`]).
+//!
+//! Limit: the model's `select!` looks at all its channels in one step, so
+//! `select_biased!` with cancel first and no re-check passes here, although
+//! the real crate tries the channels one after another and a cancel and a
+//! job that land between its two tries hand over the job.
 //!
 //! Only the public API is used: any style that keeps the promise passes (a
 //! `select!` with a re-check before each job, `Select`, `select_biased!`
@@ -36,6 +48,8 @@
 use cancellable_worker::{Stopped, worker};
 use crossbeam_channel::{Receiver, Sender, bounded, unbounded};
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+use std::time::Duration;
+use testkit::explore::time::sleep;
 use testkit::explore::{Budget, explore};
 use testkit::prelude::{Category, failing_means, hidden_tests};
 
@@ -107,15 +121,21 @@ fn no_job_sent_after_the_cancel_starts(capacity: Option<usize>, by_drop: bool) {
         describe(capacity),
         if by_drop { "dropped the only cancel Sender" } else { "sent a cancel message" },
     );
-    // Until the cancel fires, nothing the worker may do blocks this thread
-    // for good: a deadlock means it did not take a job it was offered.
-    failing_means(Category::WrongResult);
+    // Until the cancel fires, this thread never waits for the worker (the
+    // jobs channel has room for job 0), so shuttle can fail the schedule
+    // here only by cutting off a worker that never stops running: a
+    // polling loop that keeps this thread from ever getting a turn.
+    failing_means(Category::BusyWait);
     let (cancel_tx, cancel_rx) = unbounded::<()>();
     let (jobs_tx, jobs_rx) = jobs_channel(capacity);
     let running = start_worker(cancel_rx, jobs_rx);
     let _ = jobs_tx.send(0);
     let mut cancel_tx = Some(cancel_tx);
     if by_drop {
+        // Dropping a Sender is not a point where the model lets another
+        // thread run, as every send is: make one, so that the worker may
+        // take job 0 and look at cancel before the drop, as real threads may.
+        shuttle::thread::yield_now();
         cancel_tx = None;
     } else if let Some(tx) = &cancel_tx {
         let _ = tx.send(());
@@ -155,25 +175,40 @@ fn no_job_sent_after_the_cancel_starts(capacity: Option<usize>, by_drop: bool) {
     }
 }
 
-/// Sends jobs 0, 1 and 2, then drops the jobs Sender, from this thread
-/// while the worker runs; cancel stays open and silent. Every job must
+/// Sends jobs 0 and 1, pauses a virtual second, sends job 2, then drops
+/// the jobs Sender, from this thread while the worker runs; cancel stays
+/// open and silent. Every job must
 /// start, in order, and the worker must return `JobsClosed`.
 fn every_job_runs_before_jobs_closed(capacity: Option<usize>) {
     let situation = format!(
-        "with {}, one thread sent jobs 0, 1 and 2 and then dropped the jobs Sender; nobody cancelled",
+        "with {}, one thread sent jobs 0 and 1, waited a second, sent job 2 and then dropped the jobs \
+         Sender; nobody cancelled",
         describe(capacity)
     );
-    // A worker that never comes back has missed the end of the jobs.
-    failing_means(Category::WrongResult);
+    // Until the jobs Sender is dropped, this thread never waits for the
+    // worker (the channel is unbounded, and a pause on the virtual clock
+    // ends once every thread waits), so shuttle can fail the schedule here
+    // only by cutting off a worker that never stops running: a polling
+    // loop that keeps this thread from ever getting a turn.
+    failing_means(Category::BusyWait);
     let (cancel_tx, cancel_rx) = unbounded::<()>();
     let (jobs_tx, jobs_rx) = jobs_channel(capacity);
     let running = start_worker(cancel_rx, jobs_rx);
     for job in 0..3 {
+        if job == 2 {
+            // A pause with nothing to do: the worker waits, and the virtual
+            // clock moves on (no real time passes). An empty channel whose
+            // Sender is alive is not closed, however long it stays empty.
+            sleep(Duration::from_secs(1));
+        }
         if jobs_tx.send(job).is_err() {
             break; // the worker has returned
         }
     }
     drop(jobs_tx);
+    // From here on, a worker that never comes back has missed the end of
+    // the jobs.
+    failing_means(Category::WrongResult);
     let (stopped, started) = join(running);
     drop(cancel_tx);
     let want = vec![0, 1, 2];
@@ -190,7 +225,8 @@ fn every_job_runs_before_jobs_closed(capacity: Option<usize>) {
             format!(
                 "{situation}. The worker started jobs {started:?} and returned {stopped:?}; exactly jobs \
                  {want:?}, in that order, then JobsClosed were due. An empty jobs channel whose Sender is \
-                 alive is not closed (more jobs may come): wait for the next job instead of stopping, and \
+                 alive is not closed, however long it stays empty (more jobs may come): wait for the next \
+                 job instead of stopping (a recv_timeout that runs out says nothing about the Sender), and \
                  run every job once, in the order received"
             ),
         );
@@ -209,46 +245,53 @@ fn every_job_runs_before_jobs_closed(capacity: Option<usize>) {
 
 hidden_tests! {
     fn explored_no_job_starts_after_a_cancel_message_in_every_schedule() {
-        failing_means(Category::IgnoredCancellation);
+        failing_means(Category::BusyWait);
         explore(
             "cancellable_worker",
             "explored_no_job_starts_after_a_cancel_message_in_every_schedule",
             Budget::default(),
-            "once a cancel is visible no job may start, whatever the order in which the threads run: a job \
-             sent after the cancel message must never start, and the worker must return Stopped::Cancelled. \
-             select! picks at random among ready channels, so a job may be handed over while a cancel waits; \
-             and a look at cancel made before select! says nothing about a cancel that arrives just after \
-             it. Look at cancel (try_recv) after select! handed you a job and before you start it.",
+            "once a cancel is visible no job may start, whatever the order in which the threads run: a job sent \
+             after the cancel message must never start, and the worker must return Stopped::Cancelled. select! picks \
+             at random among ready channels, so a job may be handed over while a cancel waits; and a look at cancel \
+             made before select! says nothing about a cancel that arrives just after it. Look at cancel (try_recv) \
+             after select! handed you a job and before you start it. If the schedule was cut off with the worker \
+             still running (a spin loop), it polls: wait in select! (or Select), which blocks, instead of going \
+             round a loop of try_recv or a select! with a default arm.",
             || no_job_sent_after_the_cancel_starts(None, false),
         );
     }
 
     fn explored_no_job_starts_after_cancel_is_dropped_in_every_schedule() {
-        failing_means(Category::IgnoredCancellation);
+        failing_means(Category::BusyWait);
         explore(
             "cancellable_worker",
             "explored_no_job_starts_after_cancel_is_dropped_in_every_schedule",
             Budget::default(),
-            "a dropped cancel Sender is a cancellation too, whatever the order in which the threads run: a \
-             job sent after it must never start, and the worker must return Stopped::Cancelled (not \
-             JobsClosed: the jobs channel is still open). A disconnected cancel is empty, so \
-             cancel.is_empty() and try_recv().is_ok() miss it: treat Err(TryRecvError::Disconnected) as \
-             stop, and look at cancel after select! handed you a job and before you start it.",
+            "a dropped cancel Sender is a cancellation too, whatever the order in which the threads run: a job sent \
+             after it must never start, and the worker must return Stopped::Cancelled (not JobsClosed: the jobs \
+             channel is still open). A disconnected cancel is empty, so cancel.is_empty() and try_recv().is_ok() \
+             miss it: treat Err(TryRecvError::Disconnected) as stop, and look at cancel after select! handed you a \
+             job and before you start it. If the schedule was cut off with the worker still running (a spin loop), \
+             it polls: wait in select! (or Select), which blocks, instead of going round a loop of try_recv or a \
+             select! with a default arm.",
             || no_job_sent_after_the_cancel_starts(Some(1), true),
         );
     }
 
     fn explored_every_job_runs_before_jobs_closed_in_every_schedule() {
-        failing_means(Category::WrongResult);
+        failing_means(Category::BusyWait);
         explore(
             "cancellable_worker",
             "explored_every_job_runs_before_jobs_closed_in_every_schedule",
             Budget::default(),
             "when nobody cancels, every job sent must start once, in order, and the worker must return \
-             Stopped::JobsClosed only once the jobs Sender is gone and the queue is empty, whatever the order \
-             in which the threads run. A momentarily empty queue is not a closed one: only recv (or the \
-             select! arm) returning Err means closed.",
-            || every_job_runs_before_jobs_closed(Some(0)),
+             Stopped::JobsClosed only once the jobs Sender is gone and the queue is empty, whatever the order in \
+             which the threads run, also when the worker waits a while for the next job. An empty queue is not a \
+             closed one, nor is a recv_timeout that ran out: only recv (or the select! arm) returning Err means \
+             closed. If the schedule was cut off with the worker still running (a spin loop), it polls: wait in \
+             select! (or Select), which blocks, instead of going round a loop of try_recv or a select! with a \
+             default arm.",
+            || every_job_runs_before_jobs_closed(None),
         );
     }
 }
