@@ -1,4 +1,4 @@
-//! MUTANT: rewrites Cancel::sleep to look at the flag (is_cancelled) and then wait on the Condvar under a lock taken afresh, so a cancel that lands between the look and the wait notifies nobody and the mirror sleeps its whole duration (a lost wakeup).
+//! MUTANT: rewrites Cancel::sleep to look at the flag (is_cancelled) first and then, under a lock taken afresh, wait on the Condvar before looking again, so a cancel that lands between the first look and the wait notifies nobody and the mirror sleeps its whole duration (a lost wakeup).
 //! CATEGORY: lost_wakeup
 
 use crossbeam_channel::RecvTimeoutError;
@@ -43,12 +43,27 @@ impl Cancel {
         if self.is_cancelled() {
             return true;
         }
-        // Not cancelled: wait for `cancel` to wake us, or for the time to be
-        // up. (The lock taken by `is_cancelled` was let go in between, and
-        // the flag is not looked at again before waiting.)
+        // Not cancelled: wait until `cancel` wakes us or the time is up,
+        // looking at the flag after every wake-up. (The lock `is_cancelled`
+        // took was let go in between, and this one is taken afresh.)
         let (_, woken) = &*self.inner;
-        let (cancelled, _) = woken.wait_timeout(self.flag(), d).unwrap_or_else(PoisonError::into_inner);
-        *cancelled
+        let until = Instant::now().checked_add(d);
+        let mut cancelled = self.flag();
+        loop {
+            cancelled = match until {
+                Some(until) => {
+                    let left = until.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        return *cancelled;
+                    }
+                    woken.wait_timeout(cancelled, left).unwrap_or_else(PoisonError::into_inner).0
+                }
+                None => woken.wait(cancelled).unwrap_or_else(PoisonError::into_inner),
+            };
+            if *cancelled {
+                return true;
+            }
+        }
     }
 
     /// The flag, even if a panicking thread poisoned its lock: a bool is
