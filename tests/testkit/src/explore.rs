@@ -14,6 +14,15 @@
 //! that replays it; with [`REPLAY_ENV`] set, [`explore`] runs only that
 //! schedule.
 
+/// The virtual clock the exploration build runs on: `Instant` and `sleep`
+/// for a test's own threads, the same clock the learner's
+/// `std::time::Instant`, `std::thread::sleep` and timed waits use there.
+/// Time moves only when no thread can run, to the earliest deadline (see
+/// tests/crossbeam-model).
+pub mod time {
+    pub use crossbeam_model::time::{Instant, sleep};
+}
+
 use shuttle::scheduler::{PctScheduler, RandomScheduler, ReplayScheduler, Scheduler};
 use shuttle::{Config, FailurePersistence, Runner};
 use std::panic::{AssertUnwindSafe, catch_unwind};
