@@ -199,6 +199,13 @@ fn start_read_one_and_drop(workers: usize, count_pulls: bool) {
     failing_means(Category::Deadlock);
     match rx.recv() {
         Ok(0) => {}
+        Ok(other) if other % 2 == 0 && other < 2 * LONG => fail(
+            Category::Order,
+            format!(
+                "the first result of 0, 1, 2, ... with f = |x| x * 2 (workers = {workers}) was {other}, not 0: \
+                 results must come out in input order"
+            ),
+        ),
         other => fail(
             Category::WrongResult,
             format!(
