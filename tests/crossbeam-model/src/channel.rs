@@ -47,8 +47,9 @@ struct State<T> {
     cap: Option<usize>,
     senders: usize,
     receivers: usize,
-    /// Threads blocked until this channel changes.
-    waiters: Vec<TaskId>,
+    /// Threads blocked until this channel changes, and the side each waits
+    /// on (a thread may wait on both, in a `select!`).
+    waiters: Vec<(TaskId, Side)>,
     /// How many of them wait to receive (zero capacity only).
     waiting_receivers: usize,
     /// Messages of blocked senders on a zero-capacity channel, by offer.
@@ -92,7 +93,7 @@ impl<T> Chan<T> {
             None => s.offers.pop_front().map(|(_, msg)| msg),
         };
         if let Some(msg) = taken {
-            wake_all(&mut s.waiters);
+            wake_waiters(&mut s.waiters);
             return Ok(msg);
         }
         if let Some(timer) = &mut s.timer {
@@ -122,7 +123,7 @@ impl<T> Chan<T> {
             return Err(TrySendError::Full(msg));
         }
         s.queue.push_back(msg);
-        wake_all(&mut s.waiters);
+        wake_waiters(&mut s.waiters);
         Ok(())
     }
 
@@ -130,6 +131,12 @@ impl<T> Chan<T> {
         let s = self.lock();
         if s.cap == Some(0) { 0 } else { s.queue.len() }
     }
+}
+
+/// Wakes every thread waiting on a channel: each re-checks.
+fn wake_waiters(waiters: &mut Vec<(TaskId, Side)>) {
+    let mut tasks: Vec<TaskId> = waiters.drain(..).map(|(task, _)| task).collect();
+    wake_all(&mut tasks);
 }
 
 /// What `select!` and the blocking operations need of a channel, whatever
@@ -170,16 +177,24 @@ impl<T> Waitable for Chan<T> {
     fn register(&self, me: TaskId, side: Side) {
         let mut s = self.lock();
         if side == Side::Recv && s.cap == Some(0) {
-            // A receiver arriving is news to a sender waiting for one.
+            // A receiver arriving is news to a sender waiting for one (and
+            // to no other receiver: two would wake each other for ever).
             s.waiting_receivers += 1;
-            wake_all(&mut s.waiters);
+            let mut senders = Vec::new();
+            s.waiters.retain(|&(task, side)| {
+                if side == Side::Send {
+                    senders.push(task);
+                }
+                side != Side::Send
+            });
+            wake_all(&mut senders);
         }
-        s.waiters.push(me);
+        s.waiters.push((me, side));
     }
 
     fn unregister(&self, me: TaskId, side: Side) {
         let mut s = self.lock();
-        s.waiters.retain(|&t| t != me);
+        s.waiters.retain(|&(t, _)| t != me);
         if side == Side::Recv && s.cap == Some(0) {
             s.waiting_receivers -= 1;
         }
@@ -332,7 +347,7 @@ impl<T> Sender<T> {
             let id = s.next_offer;
             s.next_offer += 1;
             s.offers.push_back((id, msg));
-            wake_all(&mut s.waiters);
+            wake_waiters(&mut s.waiters);
             id
         };
         let withdraw = |s: &mut State<T>| {
@@ -401,7 +416,7 @@ impl<T> Drop for Sender<T> {
         let mut s = self.chan.lock();
         s.senders -= 1;
         if s.senders == 0 {
-            wake_all(&mut s.waiters);
+            wake_waiters(&mut s.waiters);
         }
     }
 }
@@ -513,7 +528,7 @@ impl<T> Drop for Receiver<T> {
         let mut s = self.chan.lock();
         s.receivers -= 1;
         if s.receivers == 0 {
-            wake_all(&mut s.waiters);
+            wake_waiters(&mut s.waiters);
         }
     }
 }

@@ -299,3 +299,30 @@ fn exploration_finds_a_check_then_act_on_a_channel() {
         2,
     );
 }
+
+#[test]
+fn receivers_waiting_together_on_a_rendezvous_channel_share_its_messages() {
+    // Two receivers waiting at once must not wake each other for ever (PCT
+    // keeps the sender at low priority, and would see a livelock).
+    each_schedule(|| {
+        let (tx, rx) = bounded::<u32>(0);
+        let got = Arc::new(AtomicUsize::new(0));
+        let receivers: Vec<_> = (0..2)
+            .map(|_| {
+                let (rx, got) = (rx.clone(), got.clone());
+                thread::spawn(move || {
+                    while rx.recv().is_ok() {
+                        got.fetch_add(1, Ordering::SeqCst);
+                    }
+                })
+            })
+            .collect();
+        drop(rx);
+        for i in 0..3 {
+            tx.send(i).unwrap();
+        }
+        drop(tx);
+        receivers.into_iter().for_each(|r| r.join().unwrap());
+        assert_eq!(got.load(Ordering::SeqCst), 3);
+    });
+}
