@@ -170,7 +170,8 @@ pub enum Exploration {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Unexplorable {
     /// They use a library whose blocking shuttle does not control
-    /// (crossbeam-channel, rayon, parking_lot): the sentence says which.
+    /// (rayon, parking_lot, the `crossbeam` umbrella crate): the sentence says
+    /// which.
     UnmodelledLibrary(String),
     /// They do not build on shuttle's threads and locks (something of
     /// `std::sync` or `std::thread` that shuttle does not model).
