@@ -1,5 +1,6 @@
 //! `cargo xtask selftest`: the one command that tests the course itself, and
-//! what `.ci/run` calls. It runs the runner's and the test kit's own tests
+//! what `.ci/run` calls. It runs the runner's, the test kit's, the protocol's
+//! and the crossbeam-channel model's own tests
 //! (including the repository invariants in `xtask/tests/invariants.rs`), then
 //! `verify --first-kill` on every exercise.
 
@@ -21,10 +22,24 @@ pub fn run(course: &Course, args: Args) -> Result<i32> {
     let mut passed = 0;
     let mut failed = Vec::new();
 
-    println!("selftest 1/2: the runner's, the test kit's and the protocol's own tests");
+    println!("selftest 1/2: the runner's, the test kit's, the protocol's and the channel model's own tests");
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let status = Command::new(&cargo)
-        .args(["test", "--locked", "-p", "threadwork-protocol", "-p", "threadwork-testkit", "-p", "xtask"])
+        .args([
+            "test",
+            "--locked",
+            "-p",
+            "threadwork-protocol",
+            "-p",
+            "threadwork-testkit",
+            "-p",
+            "threadwork-crossbeam-model",
+            "-p",
+            "xtask",
+            // The test kit's schedule-exploration half has tests of its own.
+            "--features",
+            "threadwork-testkit/explore",
+        ])
         .current_dir(&course.root)
         .status()
         .context("cannot run cargo test")?;

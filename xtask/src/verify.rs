@@ -395,6 +395,33 @@ impl VariantRuns {
     fn failed_runs(&self) -> usize {
         self.run_failed.iter().filter(|f| **f).count()
     }
+
+    /// Counts one run's judgement.
+    fn record(&mut self, judgement: &judge::Judgement, expected: Option<Category>) {
+        self.cpu += judgement.test_cpu;
+        self.explored_cpu +=
+            judgement.tests.iter().filter(|t| t.origin == Origin::Explored).map(|t| t.outcome.cpu).sum::<Duration>();
+        let mut failed = false;
+        let (mut named, mut named_by_ordinary, mut named_by_exploration) = (false, false, false);
+        for (o, origin) in
+            judgement.tests.iter().map(|t| (&t.outcome, t.origin)).filter(|(o, _)| o.status != TestStatus::Passed)
+        {
+            failed = true;
+            let entry = self.failures.entry(o.name.clone()).or_insert((0, o.message.clone()));
+            entry.0 += 1;
+            if let Some(category) = o.category {
+                let as_expected = expected == Some(category);
+                named |= as_expected;
+                named_by_ordinary |= as_expected && origin != Origin::Explored;
+                named_by_exploration |= as_expected && origin == Origin::Explored;
+                self.categories.insert(category.as_str().to_string());
+            }
+        }
+        self.run_failed.push(failed);
+        self.named_runs += usize::from(named);
+        self.explored_named_runs += usize::from(named && !named_by_ordinary);
+        self.exploration_named_runs += usize::from(named_by_exploration);
+    }
 }
 
 fn run_variant(
@@ -426,8 +453,16 @@ fn run_variant(
     };
     // The schedule-exploration tier, where the exercise has one. The
     // course's own solution must be explorable; a mutant that is not is
-    // judged by the ordinary tests alone.
-    let exploration = judge::build_exploration(&subject, &options)?;
+    // judged by the ordinary tests alone. A mutant run once and stopped at
+    // its first kill (CI's selftest) has its tier built only if the
+    // ordinary tests did not name its mistake: most mutants die there, and
+    // the tier's build is most of what verifying one costs.
+    // The stub, in that mode, fails its ordinary tests before it would need
+    // its tier.
+    let tier_only_if_needed =
+        runs == 1 && stop != Stop::Never && matches!(subject.variant, Variant::Mutant(_) | Variant::Learner);
+    let exploration =
+        if tier_only_if_needed { Exploration::Absent } else { judge::build_exploration(&subject, &options)? };
     drop(paused);
     if let (Exploration::Skipped(why), Variant::Solution) = (&exploration, &subject.variant) {
         bail!("the solution of {} does not build for schedule exploration: {why:?}", ex.name)
@@ -449,33 +484,32 @@ fn run_variant(
         cpu: Duration::ZERO,
         seconds: 0.0,
     };
-    let jobs = plan.jobs;
+    let (jobs, load) = (plan.jobs, plan.load);
     let plan = judge::Plan { only: &[], jobs: &|| jobs, stop, reruns: Reruns::Never, origins: judge::ALL_ORIGINS };
     for _ in 0..runs {
         let judgement = judge::run(&subject, &built, &exploration, &plan, &|_, _| {})?;
-        result.cpu += judgement.test_cpu;
-        result.explored_cpu +=
-            judgement.tests.iter().filter(|t| t.origin == Origin::Explored).map(|t| t.outcome.cpu).sum::<Duration>();
-        let mut failed = false;
-        let (mut named, mut named_by_ordinary, mut named_by_exploration) = (false, false, false);
-        for (o, origin) in
-            judgement.tests.iter().map(|t| (&t.outcome, t.origin)).filter(|(o, _)| o.status != TestStatus::Passed)
-        {
-            failed = true;
-            let entry = result.failures.entry(o.name.clone()).or_insert((0, o.message.clone()));
-            entry.0 += 1;
-            if let Some(category) = o.category {
-                let as_expected = expected == Some(category);
-                named |= as_expected;
-                named_by_ordinary |= as_expected && origin != Origin::Explored;
-                named_by_exploration |= as_expected && origin == Origin::Explored;
-                result.categories.insert(category.as_str().to_string());
-            }
+        result.record(&judgement, expected);
+    }
+    let settled = match expected {
+        Some(_) => result.named_runs > 0,
+        None => result.failed_runs() > 0,
+    };
+    if tier_only_if_needed && !settled && course.has_exploration_tier(ex) {
+        let paused = load.map(LoadGenerator::pause);
+        let exploration = judge::build_exploration(&subject, &options)?;
+        drop(paused);
+        if let Exploration::Built(tier) = &exploration {
+            result.test_names.extend(tier.names.iter().cloned());
         }
-        result.run_failed.push(failed);
-        result.named_runs += usize::from(named);
-        result.explored_named_runs += usize::from(named && !named_by_ordinary);
-        result.exploration_named_runs += usize::from(named_by_exploration);
+        let plan = judge::Plan { origins: &[Origin::Explored], ..plan };
+        let judgement = judge::run(&subject, &built, &exploration, &plan, &|_, _| {})?;
+        // The same run, finished by the tier: undo the count of the first
+        // half and count the whole.
+        let failed_before = result.run_failed.pop().unwrap_or(false);
+        result.record(&judgement, expected);
+        if failed_before && let Some(last) = result.run_failed.last_mut() {
+            *last = true;
+        }
     }
     result.seconds = started.elapsed().as_secs_f64();
     Ok(result)

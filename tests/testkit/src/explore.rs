@@ -14,6 +14,15 @@
 //! that replays it; with [`REPLAY_ENV`] set, [`explore`] runs only that
 //! schedule.
 
+/// The virtual clock the exploration build runs on: `Instant` and `sleep`
+/// for a test's own threads, the same clock the learner's
+/// `std::time::Instant`, `std::thread::sleep` and timed waits use there.
+/// Time moves only when no thread can run, to the earliest deadline (see
+/// tests/crossbeam-model).
+pub mod time {
+    pub use crossbeam_model::time::{Instant, sleep};
+}
+
 use shuttle::scheduler::{PctScheduler, RandomScheduler, ReplayScheduler, Scheduler};
 use shuttle::{Config, FailurePersistence, Runner};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -212,8 +221,20 @@ fn frames(block: &str) -> Vec<(String, Option<String>)> {
     out
 }
 
-/// What a frame in shuttle's library was waiting in, in words.
+/// What a frame in shuttle's library, or in the crossbeam-channel model,
+/// was waiting in, in words.
 fn waiting_in(place: &str) -> Option<&'static str> {
+    if place.contains("crossbeam-model/src/") {
+        return [
+            ("select.rs", "waiting in select!"),
+            ("channel.rs", "waiting on a channel"),
+            ("clock.rs", "asleep"),
+            ("condvar.rs", "waiting in Condvar::wait_timeout"),
+        ]
+        .into_iter()
+        .find(|(file, _)| place.contains(file))
+        .map(|(_, words)| words);
+    }
     if !place.contains("shuttle-std") {
         return None;
     }
@@ -244,6 +265,14 @@ fn short(function: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_wait_in_the_channel_model_is_named_by_what_it_waits_for() {
+        assert_eq!(waiting_in("/c/tests/crossbeam-model/src/select.rs:95:9"), Some("waiting in select!"));
+        assert_eq!(waiting_in("/c/tests/crossbeam-model/src/channel.rs:480:20"), Some("waiting on a channel"));
+        assert_eq!(waiting_in("/r/shuttle-std-0.1.5/src/sync/condvar.rs:165:9"), Some("waiting in Condvar::wait"));
+        assert_eq!(waiting_in("/c/target/threadwork/explore-sources/x/lib.rs:3:1"), None);
+    }
 
     #[test]
     fn a_deadlock_report_reads_as_each_thread_and_the_learners_lines() {

@@ -387,6 +387,16 @@ fn generated_manifest(
         let shuttle = resolve_dependencies(&shuttle, &course.root, &ws_deps, &course.root, &ex.name)?;
         lib_deps.extend(shuttle.clone());
         test_deps.extend(shuttle);
+        // crossbeam-channel, for the learner's code and the tests alike, is
+        // the model of it on shuttle (tests/crossbeam-model), which also
+        // holds the virtual clock the rewritten `std` uses.
+        let mut spec = Table::new();
+        spec.insert("path".into(), "tests/crossbeam-model".into());
+        spec.insert("package".into(), "threadwork-crossbeam-model".into());
+        let mut model = Table::new();
+        model.insert("crossbeam-channel".into(), spec.into());
+        test_deps.remove("crossbeam-channel");
+        lib_deps.extend(resolve_dependencies(&model, &course.root, &ws_deps, &course.root, &ex.name)?);
         if let Some(Value::Table(testkit)) = test_deps.get_mut("testkit") {
             let features = testkit.entry("features").or_insert_with(|| Value::Array(Vec::new()));
             if let Value::Array(list) = features {

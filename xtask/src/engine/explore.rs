@@ -10,19 +10,27 @@
 //! `crate::__threadwork_std` instead, and `lib.rs` gains that module at its
 //! end: all of `std`, except that `sync`, `sync::atomic`, `thread` and
 //! `hint` hold shuttle's versions of what shuttle models (`Mutex`,
-//! `Condvar`, `RwLock`, `Barrier`, `Once`, `mpsc`, the atomics, `spawn`,
-//! `scope`, `yield_now`, `park`, ...) and std's for the rest (`Arc`,
-//! `OnceLock`, `available_parallelism`). The rewrite works on tokens (the
-//! lexer `rules.rs` uses), so comments and strings are left alone, and it
-//! only replaces text within a line: every line keeps its number, and a
-//! panic or a stack in the copy points at the learner's own line.
+//! `RwLock`, `Barrier`, `Once`, `mpsc`, the atomics, `spawn`, `scope`,
+//! `yield_now`, `park`, ...), `time::Instant`, `thread::sleep`,
+//! `thread::park_timeout` and `sync::Condvar` are the virtual clock's and
+//! its timed waits (tests/crossbeam-model), and std's serve the rest
+//! (`Arc`, `OnceLock`, `available_parallelism`). The rewrite works on
+//! tokens (the lexer `rules.rs` uses), so comments and strings are left
+//! alone, and it only replaces text within a line: every line keeps its
+//! number, and a panic or a stack in the copy points at the learner's own
+//! line.
 //!
-//! Limits: `core::sync::atomic` and the `crossbeam-channel`, `rayon` or
-//! `parking_lot` the learner may use are not rewritten, so shuttle does not
-//! see them (the tier is for the exercises built on `std::sync` and
-//! `std::thread`); a name shuttle lacks resolves to std's, which works but
-//! is not explored; code that does not compile this way is not explored
-//! (the ordinary tests still judge it).
+//! `crossbeam_channel` needs no rewrite: the tier's manifest names the
+//! model of it on shuttle (tests/crossbeam-model) as the dependency
+//! `crossbeam-channel` (see `compile.rs`), for the learner's code and the
+//! tests alike.
+//!
+//! Limits: `core::sync::atomic`, `rayon` and `parking_lot` are not
+//! rewritten, so shuttle does not see them, and code naming the last two is
+//! refused (see [`refusal`]); a name shuttle lacks resolves to std's, which
+//! works but is not explored; code that does not compile this way (a
+//! `static` Condvar, say: the model's is not `const`) is not explored (the
+//! ordinary tests still judge it).
 
 use crate::engine::compile::Variant;
 use crate::engine::course::{Course, Exercise};
@@ -34,11 +42,12 @@ use std::path::{Path, PathBuf};
 pub const FACADE: &str = "__threadwork_std";
 
 /// Why sources cannot be explored even if they would build: they block in
-/// a library shuttle does not control (a crossbeam channel or rayon would
-/// block the one OS thread shuttle runs every thread on, and the test would
-/// only time out).
+/// a library shuttle does not control (rayon or parking_lot would block the
+/// one OS thread shuttle runs every thread on, and the test would only time
+/// out). `crossbeam_channel` is modelled (tests/crossbeam-model); the
+/// `crossbeam` umbrella crate is not.
 pub fn refusal(src_dir: &Path) -> Option<String> {
-    const UNMODELLED: [&str; 4] = ["crossbeam_channel", "crossbeam", "rayon", "parking_lot"];
+    const UNMODELLED: [&str; 3] = ["crossbeam", "rayon", "parking_lot"];
     let mut found = None;
     visit_rs(src_dir, &mut |text| {
         if found.is_none()
@@ -172,7 +181,8 @@ fn is_path_sep(tokens: &[TokenTree], i: usize) -> bool {
 /// shuttle models. Named items shadow the glob imports of std's.
 const FACADE_MODULE: &str = r#"
 /// Added by `cargo xtask` for schedule exploration: `std`, with shuttle's
-/// threads, locks and atomics (see xtask/src/engine/explore.rs).
+/// threads, locks and atomics, and the virtual clock of the crossbeam-channel
+/// model (see xtask/src/engine/explore.rs).
 #[doc(hidden)]
 #[allow(unused_imports, missing_docs, dead_code, clippy::all)]
 pub mod __threadwork_std {
@@ -180,9 +190,10 @@ pub mod __threadwork_std {
     pub mod sync {
         pub use ::std::sync::*;
         pub use ::shuttle::sync::{
-            Barrier, BarrierWaitResult, Condvar, Mutex, MutexGuard, Once, OnceState, RwLock, RwLockReadGuard,
-            RwLockWriteGuard, WaitTimeoutResult, mpsc,
+            Barrier, BarrierWaitResult, Mutex, MutexGuard, Once, OnceState, RwLock, RwLockReadGuard,
+            RwLockWriteGuard, mpsc,
         };
+        pub use ::crossbeam_channel::__threadwork::{Condvar, WaitTimeoutResult};
         pub mod atomic {
             pub use ::std::sync::atomic::*;
             pub use ::shuttle::sync::atomic::{
@@ -194,9 +205,14 @@ pub mod __threadwork_std {
     pub mod thread {
         pub use ::std::thread::*;
         pub use ::shuttle::thread::{
-            Builder, JoinHandle, LocalKey, Scope, ScopedJoinHandle, Thread, ThreadId, current, park, park_timeout,
-            scope, sleep, spawn, yield_now,
+            Builder, JoinHandle, LocalKey, Scope, ScopedJoinHandle, Thread, ThreadId, current, park, scope, spawn,
+            yield_now,
         };
+        pub use ::crossbeam_channel::__threadwork::{park_timeout, sleep};
+    }
+    pub mod time {
+        pub use ::std::time::*;
+        pub use ::crossbeam_channel::__threadwork::Instant;
     }
     pub mod hint {
         pub use ::std::hint::*;
@@ -235,7 +251,9 @@ mod tests {
         assert_eq!(refusal(dir.path()), None);
         std::fs::create_dir(dir.path().join("m")).unwrap();
         std::fs::write(dir.path().join("m/x.rs"), "fn f() { let (tx, rx) = crossbeam_channel::bounded(1); }").unwrap();
-        assert!(refusal(dir.path()).unwrap().starts_with("the code uses `crossbeam_channel`"));
+        assert_eq!(refusal(dir.path()), None, "crossbeam-channel is modelled");
+        std::fs::write(dir.path().join("m/x.rs"), "fn f() { rayon::join(|| 1, || 2); }").unwrap();
+        assert!(refusal(dir.path()).unwrap().starts_with("the code uses `rayon`"));
     }
 
     #[test]
