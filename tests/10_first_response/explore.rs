@@ -69,6 +69,8 @@ enum Plan {
 /// What a mirror did, recorded by the mirror itself.
 #[derive(Clone, Debug, Default)]
 struct Seen {
+    /// The mirror was called (raised as its first step).
+    started: bool,
     /// The mirror returned (raised as its last step).
     ended: bool,
     /// Its `Cancel::sleep(FOREVER)`, if it made one: what the sleep
@@ -87,6 +89,7 @@ fn nap(cancel: &first_response::Cancel, d: Duration) -> bool {
 fn mirror(i: usize, plan: Plan, log: &Log) -> Mirror<u32> {
     let log = log.clone();
     Box::new(move |cancel| {
+        log.lock().unwrap()[i].started = true;
         let sleep_forever = |log: &Log| {
             let began = Instant::now();
             let woke = cancel.sleep(FOREVER);
@@ -120,12 +123,14 @@ fn mirror(i: usize, plan: Plan, log: &Log) -> Mirror<u32> {
     })
 }
 
-/// What a call returned, how long it took, and what its mirrors had done
-/// the moment it returned.
+/// What a call returned, how long it took, what its mirrors had done the
+/// moment it returned, and which of them had still not been called a while
+/// after that.
 struct Call {
     outcome: Outcome,
     took: Duration,
     seen: Vec<Seen>,
+    never_called: Vec<usize>,
 }
 
 /// Calls `first_response` with mirrors following `plans` on a thread of its
@@ -136,13 +141,14 @@ struct Call {
 fn call(plans: &[Plan], timeout: Duration) -> Call {
     let log: Log = Arc::new(Mutex::new(vec![Seen::default(); plans.len()]));
     let mirrors: Vec<Mirror<u32>> = plans.iter().enumerate().map(|(i, &plan)| mirror(i, plan, &log)).collect();
+    let later = log.clone();
     failing_means(Category::BusyWait);
     let caller = shuttle::thread::spawn(move || {
         let began = Instant::now();
         match catch_unwind(AssertUnwindSafe(|| first_response(mirrors, timeout))) {
             Ok(outcome) => {
                 let took = Instant::now().duration_since(began);
-                Call { outcome, took, seen: log.lock().unwrap().clone() }
+                Call { outcome, took, seen: log.lock().unwrap().clone(), never_called: Vec::new() }
             }
             Err(panic) => {
                 failing_means(Category::Panic);
@@ -151,10 +157,19 @@ fn call(plans: &[Plan], timeout: Duration) -> Call {
         }
     });
     shuttle::thread::yield_now();
-    caller.join().unwrap_or_else(|panic| {
+    let mut call = caller.join().unwrap_or_else(|panic| {
         failing_means(Category::Panic);
         resume_unwind(panic)
-    })
+    });
+    // A mirror thread the call left behind may begin only now; one that
+    // still has not begun after every other thread had many turns was
+    // never started at all.
+    for _ in 0..8 * plans.len() {
+        shuttle::thread::yield_now();
+    }
+    let seen = later.lock().unwrap();
+    call.never_called = (0..plans.len()).filter(|&i| !seen[i].started).collect();
+    call
 }
 
 /// "mirror 1" or "mirrors 1 and 3", for messages.
@@ -182,6 +197,18 @@ enum Cancellation {
 /// Every mirror had ended when the call returned, and none of those that
 /// sleep in `Cancel::sleep(FOREVER)` slept its whole time.
 fn check_cancelled_and_joined(situation: &str, call: &Call, when: Cancellation) {
+    if !call.never_called.is_empty() {
+        fail(
+            Category::NotConcurrent,
+            format!(
+                "{situation}: first_response returned {:?} without ever calling {}. Start every mirror at \
+                 once, each on a thread of its own, before waiting for any answer: calling them one after \
+                 another makes the first answer wait for every slower mirror before it",
+                call.outcome,
+                named(&call.never_called)
+            ),
+        );
+    }
     let running: Vec<usize> = (0..call.seen.len()).filter(|&i| !call.seen[i].ended).collect();
     if !running.is_empty() {
         fail(
