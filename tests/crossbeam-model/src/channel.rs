@@ -133,6 +133,15 @@ impl<T> Chan<T> {
     }
 }
 
+/// A scheduling point before a handle drops, since the last one's going
+/// is something the other side sees (a disconnect). None while a panic
+/// unwinds or after the execution stopped, where a thread cannot switch.
+fn disconnect_point() {
+    if !std::thread::panicking() {
+        shuttle_engine::runtime::thread::switch_if_not_stopping();
+    }
+}
+
 /// Wakes every thread waiting on a channel: each re-checks.
 fn wake_waiters(waiters: &mut Vec<(TaskId, Side)>) {
     let mut tasks: Vec<TaskId> = waiters.drain(..).map(|(task, _)| task).collect();
@@ -413,6 +422,7 @@ impl<T> Clone for Sender<T> {
 
 impl<T> Drop for Sender<T> {
     fn drop(&mut self) {
+        disconnect_point();
         let mut s = self.chan.lock();
         s.senders -= 1;
         if s.senders == 0 {
@@ -525,6 +535,7 @@ impl<T> Clone for Receiver<T> {
 
 impl<T> Drop for Receiver<T> {
     fn drop(&mut self) {
+        disconnect_point();
         let mut s = self.chan.lock();
         s.receivers -= 1;
         if s.receivers == 0 {

@@ -28,6 +28,7 @@ mod blocking;
 mod channel;
 mod clock;
 mod condvar;
+mod mpsc;
 mod select;
 
 pub use channel::{IntoIter, Iter, Receiver, Sender, TryIter, after, at, bounded, never, tick, unbounded};
@@ -44,10 +45,13 @@ pub mod time {
 }
 
 /// What the exploration build's `std` facade takes from here: the virtual
-/// clock's `Instant`, `sleep` and `park_timeout`, and a `Condvar` whose
-/// timed waits time out on it.
+/// clock's `Instant`, `sleep` and `park_timeout`, a `Condvar` whose timed
+/// waits time out on it, and `std::sync::mpsc` on this crate's channels.
 #[doc(hidden)]
 pub mod __threadwork {
     pub use crate::clock::{Instant, park_timeout, sleep};
     pub use crate::condvar::{Condvar, WaitTimeoutResult};
+    pub mod mpsc {
+        pub use crate::mpsc::*;
+    }
 }

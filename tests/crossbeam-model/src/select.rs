@@ -5,6 +5,10 @@
 //! picks the same), or the first for a biased selection. The chosen
 //! operation is completed by `SelectedOperation::send`/`recv` with no
 //! scheduling point in between, so it is still ready then.
+//!
+//! Unlike crossbeam, which tries the operations one after another, a
+//! selection looks at all of them in one step: a window between two arms'
+//! checks is not explored.
 
 use crate::blocking::{choose, point};
 use crate::channel::{Receiver, Sender, Side, Waitable, wait_until};

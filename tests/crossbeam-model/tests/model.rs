@@ -326,3 +326,22 @@ fn receivers_waiting_together_on_a_rendezvous_channel_share_its_messages() {
         assert_eq!(got.load(Ordering::SeqCst), 3);
     });
 }
+
+#[test]
+fn std_mpsc_in_the_exploration_build_times_out_on_the_virtual_clock() {
+    use crossbeam_model::__threadwork::mpsc;
+    each_schedule(|| {
+        let (tx, rx) = mpsc::channel::<u8>();
+        let start = Instant::now();
+        assert_eq!(rx.recv_timeout(Duration::from_millis(40)), Err(mpsc::RecvTimeoutError::Timeout));
+        assert_eq!(start.elapsed(), Duration::from_millis(40));
+        let sender = thread::spawn(move || tx.send(5).unwrap());
+        assert_eq!(rx.recv_timeout(Duration::from_secs(1)), Ok(5));
+        sender.join().unwrap();
+        assert_eq!(rx.recv(), Err(mpsc::RecvError));
+        let (tx, rx) = mpsc::sync_channel::<u8>(1);
+        tx.try_send(1).unwrap();
+        assert_eq!(tx.try_send(2), Err(mpsc::TrySendError::Full(2)));
+        assert_eq!(rx.iter().next(), Some(1));
+    });
+}

@@ -229,7 +229,8 @@ fn waiting_in(place: &str) -> Option<&'static str> {
             ("select.rs", "waiting in select!"),
             ("channel.rs", "waiting on a channel"),
             ("clock.rs", "asleep"),
-            ("condvar.rs", "waiting in Condvar::wait_timeout"),
+            ("condvar.rs", "waiting in Condvar::wait"),
+            ("mpsc.rs", "waiting on a channel"),
         ]
         .into_iter()
         .find(|(file, _)| place.contains(file))

@@ -10,10 +10,11 @@
 //! `crate::__threadwork_std` instead, and `lib.rs` gains that module at its
 //! end: all of `std`, except that `sync`, `sync::atomic`, `thread` and
 //! `hint` hold shuttle's versions of what shuttle models (`Mutex`,
-//! `RwLock`, `Barrier`, `Once`, `mpsc`, the atomics, `spawn`, `scope`,
+//! `RwLock`, `Barrier`, `Once`, the atomics, `spawn`, `scope`,
 //! `yield_now`, `park`, ...), `time::Instant`, `thread::sleep`,
-//! `thread::park_timeout` and `sync::Condvar` are the virtual clock's and
-//! its timed waits (tests/crossbeam-model), and std's serve the rest
+//! `thread::park_timeout`, `sync::Condvar` and `sync::mpsc` come from
+//! tests/crossbeam-model (the virtual clock, timed waits on it, and mpsc
+//! on the channel model), and std's serve the rest
 //! (`Arc`, `OnceLock`, `available_parallelism`). The rewrite works on
 //! tokens (the lexer `rules.rs` uses), so comments and strings are left
 //! alone, and it only replaces text within a line: every line keeps its
@@ -191,9 +192,9 @@ pub mod __threadwork_std {
         pub use ::std::sync::*;
         pub use ::shuttle::sync::{
             Barrier, BarrierWaitResult, Mutex, MutexGuard, Once, OnceState, RwLock, RwLockReadGuard,
-            RwLockWriteGuard, mpsc,
+            RwLockWriteGuard,
         };
-        pub use ::crossbeam_channel::__threadwork::{Condvar, WaitTimeoutResult};
+        pub use ::crossbeam_channel::__threadwork::{Condvar, WaitTimeoutResult, mpsc};
         pub mod atomic {
             pub use ::std::sync::atomic::*;
             pub use ::shuttle::sync::atomic::{
