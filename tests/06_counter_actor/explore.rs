@@ -90,8 +90,10 @@ fn count_and_ask(who: &str, handle: &CounterHandle, increments: usize, ceiling: 
     }
 }
 
-/// Joins the owner once every handle is gone; it must return `want`.
-fn owner_returns(owner: shuttle::thread::JoinHandle<usize>, want: usize, made: &str) {
+/// Joins the owner once every handle is gone; it must return `want`. A
+/// count short of it fails as `short`: what most likely lost the rest in
+/// the calling test (`why`, for the message).
+fn owner_returns(owner: shuttle::thread::JoinHandle<usize>, want: usize, made: &str, short: Category, why: &str) {
     // Every thread blocked from here on: the owner waits for a message
     // that can never come.
     failing_means(Category::LeakedThread);
@@ -103,10 +105,9 @@ fn owner_returns(owner: shuttle::thread::JoinHandle<usize>, want: usize, made: &
     });
     if got < want {
         fail(
-            Category::Order,
+            short,
             format!(
-                "{made}, and every handle was dropped; the owner thread returned {got}: it stopped before it had \
-                 counted {} of them",
+                "{made}, and every handle was dropped; the owner thread returned {got}, {} short: {why}",
                 want - got
             ),
         );
@@ -134,7 +135,13 @@ fn own_increments_are_counted() {
     if let Err(panic) = other.join() {
         resume_unwind(panic);
     }
-    owner_returns(owner, 3, "the original handle made 1 increment and a clone on another thread 2");
+    owner_returns(
+        owner,
+        3,
+        "the original handle made 1 increment and a clone on another thread 2",
+        Category::WrongResult,
+        "every clone must feed the same owner and its one count",
+    );
 }
 
 /// Two clones on two threads make two increments each, without asking, and
@@ -161,7 +168,13 @@ fn owner_ends_with_the_final_count() {
             resume_unwind(panic);
         }
     }
-    owner_returns(owner, 4, "two threads made 2 increments each through their own clones");
+    owner_returns(
+        owner,
+        4,
+        "two threads made 2 increments each through their own clones",
+        Category::Order,
+        "the owner stopped before it had counted every increment queued",
+    );
 }
 
 hidden_tests! {
@@ -182,7 +195,9 @@ hidden_tests! {
              requests) are two queues, and an owner that selects between them can take the request first. \
              If increment() or value() panicked, the owner thread stopped while a clone was still alive: it \
              must keep taking messages until every handle is gone. If every thread was blocked while the \
-             handles were in use, a value() waited for an answer that never came to it.",
+             handles were in use, a value() waited for an answer that never came to it. If the owner \
+             returned less than 3, a clone's increments went to a counter of its own: clone the Sender, do not \
+             start a counter in clone().",
             own_increments_are_counted,
         );
     }
