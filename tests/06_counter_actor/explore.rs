@@ -90,14 +90,22 @@ fn count_and_ask(who: &str, handle: &CounterHandle, increments: usize, ceiling: 
     }
 }
 
-/// Joins the owner once every handle is gone; it must return `want`. A
-/// count short of it fails as `short`: what most likely lost the rest in
-/// the calling test (`why`, for the message).
-fn owner_returns(owner: shuttle::thread::JoinHandle<usize>, want: usize, made: &str, short: Category, why: &str) {
+/// Joins the owner (`join` calls `join()` on the handle `spawn_counter`
+/// gave: shuttle's in the tier, std's as editors see this file) once every
+/// handle is gone; it must return `want`. A count short of it fails as
+/// `short`: what most likely lost the rest in the calling test (`why`, for
+/// the message).
+fn owner_returns(
+    join: impl FnOnce() -> std::thread::Result<usize>,
+    want: usize,
+    made: &str,
+    short: Category,
+    why: &str,
+) {
     // Every thread blocked from here on: the owner waits for a message
     // that can never come.
     failing_means(Category::LeakedThread);
-    let got = owner.join().unwrap_or_else(|_| {
+    let got = join().unwrap_or_else(|_| {
         fail(
             Category::Panic,
             format!("{made}, and every handle was dropped; the owner thread panicked instead of returning the count"),
@@ -136,7 +144,7 @@ fn own_increments_are_counted() {
         resume_unwind(panic);
     }
     owner_returns(
-        owner,
+        move || owner.join(),
         3,
         "the original handle made 1 increment and a clone on another thread 2",
         Category::WrongResult,
@@ -169,7 +177,7 @@ fn owner_ends_with_the_final_count() {
         }
     }
     owner_returns(
-        owner,
+        move || owner.join(),
         4,
         "two threads made 2 increments each through their own clones",
         Category::Order,
