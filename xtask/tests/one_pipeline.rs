@@ -25,7 +25,8 @@ fn course_of_exercise_04(root: &Path) {
     for file in ["Cargo.toml", "Cargo.lock"] {
         std::fs::copy(real.join(file), root.join(file)).unwrap();
     }
-    for dir in ["exercises/04_counter", "tests/04_counter", "tests/testkit", "tests/protocol"] {
+    for dir in ["exercises/04_counter", "tests/04_counter", "tests/testkit", "tests/protocol", "tests/crossbeam-model"]
+    {
         if real.join(dir).is_dir() {
             copy_tree(&real.join(dir), &root.join(dir));
         }

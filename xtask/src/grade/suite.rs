@@ -62,6 +62,9 @@ pub fn prepare(course: &Course, overlay: Option<&Path>) -> Result<Suite> {
     hash_file(&mut hasher, "tests/testkit/Cargo.toml", &course.root.join("tests/testkit/Cargo.toml"))?;
     hash_tree(&mut hasher, "tests/protocol", &course.root.join("tests/protocol/src"))?;
     hash_file(&mut hasher, "tests/protocol/Cargo.toml", &course.root.join("tests/protocol/Cargo.toml"))?;
+    // The exploration tier's crossbeam-channel and clock.
+    hash_tree(&mut hasher, "tests/crossbeam-model", &course.root.join("tests/crossbeam-model/src"))?;
+    hash_file(&mut hasher, "tests/crossbeam-model/Cargo.toml", &course.root.join("tests/crossbeam-model/Cargo.toml"))?;
     let mut tests = BTreeMap::new();
     let mut explored = BTreeMap::new();
     // The course's own code, built first, dependencies and all: no time limit.
