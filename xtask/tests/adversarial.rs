@@ -61,7 +61,7 @@ fn corpus_course() -> FixtureCourse {
     let info = course.path().join("exercises/info.toml");
     let mut table: toml::Table = std::fs::read_to_string(&info).unwrap().parse().unwrap();
     let defaults: toml::Table =
-        "confirm_runs = 1\nconfirm_secs = 0.0\nconfirm_max_runs = 1\nbuild_timeout_secs = 45\n".parse().unwrap();
+        "confirm_catch_rate = 0.5\nconfirm_miss_chance = 0.5\nbuild_timeout_secs = 45\n".parse().unwrap();
     table.insert("defaults".into(), defaults.into());
     let victim: toml::Table = format!("name = \"victim\"\ndir = \"{DIR}\"\ntimeout_secs = 5\n").parse().unwrap();
     table.insert("exercise".into(), toml::Value::Array(vec![victim.into()]));

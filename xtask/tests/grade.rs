@@ -375,16 +375,20 @@ fn sources_that_read_outside_their_src_are_not_built_and_cost_only_themselves() 
 }
 
 /// Racy code passes some tests by luck. Once an exercise fails a test, each
-/// test that passed is run again (`confirm_runs`) and fails at its first
-/// failure, so the same code earns the same score every time; an exercise
-/// that passes everything is not re-run. `repeat` runs a test that many
-/// times for everyone.
+/// test that passed is run again (as many times as `confirm_catch_rate` and
+/// `confirm_miss_chance` ask: 4 here) and fails at its first failure, so the
+/// same code earns the same score every time; an exercise that passes
+/// everything is not re-run, nor is a test marked `schedule_free`. `repeat`
+/// runs a test that many times for everyone.
 #[test]
 fn a_failing_exercise_has_its_passing_tests_confirmed_and_repeat_is_kept() {
     let course = grading_course();
     let info = course.path().join("exercises/info.toml");
     let mut table: toml::Table = std::fs::read_to_string(&info).unwrap().parse().unwrap();
-    table["defaults"].as_table_mut().unwrap().insert("confirm_runs".into(), 4.into());
+    // (1 - 0.5)^4 = 0.0625: four runs.
+    let defaults = table["defaults"].as_table_mut().unwrap();
+    defaults.insert("confirm_catch_rate".into(), 0.5.into());
+    defaults.insert("confirm_miss_chance".into(), 0.0625.into());
     let good =
         table["exercise"].as_array_mut().unwrap().iter_mut().find(|e| e["name"].as_str() == Some("good")).unwrap();
     let repeated: toml::Table = "[doubles]\nrepeat = 3\n".parse().unwrap();
@@ -429,6 +433,14 @@ fn a_failing_exercise_has_its_passing_tests_confirmed_and_repeat_is_kept() {
     assert_eq!(odd["runs"], 2, "{odd}");
     assert!(odd["message"].as_str().unwrap().contains("failed on run 2"), "{odd}");
     assert_eq!(runs("lucky", "halve", "halves_even")["runs"], 1, "a failure is not run again");
+    let established = &exercise(submission(&report, "lucky"), "halve")["established"];
+    assert_eq!(established["how"], "confirmed", "{established}");
+    assert_eq!(established["runs_wanted"], 4, "{established}");
+    assert!(established["summary"].as_str().unwrap().contains("at most 6.25%"), "{established}");
+    assert_eq!(
+        report["run"]["guarantee"].as_str().unwrap(),
+        "a mistake that a test catches in at least 50% of its runs is missed with probability at most 6.25%"
+    );
 
     // Correct code: nothing confirmed, and the repeated test ran 3 times.
     assert_eq!(runs("alice", "halve", "rounds_odd_down")["runs"], 1);
@@ -436,12 +448,63 @@ fn a_failing_exercise_has_its_passing_tests_confirmed_and_repeat_is_kept() {
     assert_eq!(runs("alice", "good", "doubles")["runs"], 3);
     assert_eq!(runs("alice", "good", "doubles")["status"], "passed");
     assert_eq!(runs("alice", "good", "doubles_zero")["runs"], 1);
+    assert_eq!(exercise(submission(&report, "alice"), "halve")["established"]["how"], "deterministic");
 
     // A broken rule is read from the source, not a sign of a race: the
     // tests that passed are not run again.
     assert_eq!(runs("carol", "good", "rule_no_vec")["status"], "failed");
     assert_eq!(runs("carol", "good", "doubles_zero")["runs"], 1, "a rule breaker is not confirmed");
     assert_eq!(runs("carol", "good", "doubles")["runs"], 3, "repeat still holds");
+}
+
+/// `--time-budget`: every test still runs once, confirmation stops when the
+/// time is up, and the reports say which scores were cut short.
+#[test]
+fn a_time_budget_cuts_confirmation_short_and_every_report_says_so() {
+    let course = grading_course();
+    let info = course.path().join("exercises/info.toml");
+    let mut table: toml::Table = std::fs::read_to_string(&info).unwrap().parse().unwrap();
+    // A guarantee that asks for 6905 runs of each passing test: far more
+    // than the budget holds.
+    let defaults = table["defaults"].as_table_mut().unwrap();
+    defaults.insert("confirm_catch_rate".into(), 0.001.into());
+    defaults.insert("confirm_miss_chance".into(), 0.001.into());
+    std::fs::write(&info, toml::to_string(&table).unwrap()).unwrap();
+
+    let tmp = tempfile::tempdir().unwrap();
+    let batch = tmp.path().join("batch");
+    // Fails `halves_even`, passes `rounds_odd_down` every time.
+    checkout(
+        &batch.join("dana"),
+        &[("04_halve", "pub fn halve(x: u32) -> u32 { if x % 2 == 0 { 0 } else { x / 2 } }\n")],
+    );
+    let out = tmp.path().join("out");
+    // Build the suite first, so that the budget is not all spent compiling.
+    course.xtask().arg("grade").arg("--prepare").assert().success();
+    let dana = batch.join("dana");
+    course.xtask().arg("grade").arg(&dana).arg("--out").arg(&out).arg("--time-budget").arg("8s").assert().success();
+
+    let report = read_json(&out.join("report.json"));
+    assert_eq!(report["run"]["time_budget_secs"], 8.0);
+    let halve = exercise(submission(&report, "dana"), "halve");
+    let established = &halve["established"];
+    assert_eq!(established["how"], "cut_short", "{established}");
+    assert_eq!(established["runs_wanted"], 6905, "{established}");
+    assert!(established["runs_least"].as_u64().unwrap() < 6905, "{established}");
+    let odd = halve["tests"].as_array().unwrap().iter().find(|t| t["name"] == "rounds_odd_down").unwrap();
+    assert_eq!(odd["status"], "passed", "{odd}");
+    assert!(odd["runs"].as_u64().unwrap() >= 1, "the first run always happens: {odd}");
+    assert_eq!(halve["score"], 1.0, "a cut-short score is still a score");
+
+    let gradescope = read_json(&out.join("gradescope/dana/results.json"));
+    let output = gradescope["output"].as_str().unwrap();
+    assert!(output.contains("ran out of time before every score was confirmed: halve may rest on luck"), "{output}");
+
+    let usage =
+        course.xtask().arg("grade").arg(&batch).arg("--out").arg(&out).arg("--time-budget").arg("soon").assert();
+    let stderr = String::from_utf8_lossy(&usage.get_output().stderr).into_owned();
+    assert_eq!(usage.get_output().status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("`soon` is not a duration"), "{stderr}");
 }
 
 /// Graders of one course checkout share its suite folder and build slots,

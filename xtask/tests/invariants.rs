@@ -124,11 +124,26 @@ fn per_test_settings_name_tests_that_exist() {
                 sources.push_str(&read(&path));
             }
         }
-        for test in tests.keys() {
+        let explore = std::fs::read_to_string(root.join("tests").join(dir).join("explore.rs")).unwrap_or_default();
+        for (test, settings) in tests {
             assert!(
                 sources.contains(&format!("fn {test}()")),
                 "info.toml sets `{test}` but tests/{dir} has no such test"
             );
+            // Grading settles a test by its explored twin (engine/confirm.rs):
+            // an ordinary test of this exercise, named after an explored one.
+            if let Some(by) = settings.get("explored_by") {
+                let by = by.as_str().unwrap();
+                assert!(
+                    by.starts_with("explored_") && explore.contains(&format!("fn {by}()")),
+                    "`{test}` in {dir} is explored_by `{by}`, which tests/{dir}/explore.rs does not define"
+                );
+                assert!(
+                    !test.starts_with("explored_"),
+                    "`{test}` is itself explored: explored_by is for ordinary tests"
+                );
+                assert!(settings.get("schedule_free").is_none(), "`{test}`: explored_by or schedule_free, not both");
+            }
         }
     }
 }

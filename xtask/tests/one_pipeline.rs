@@ -35,9 +35,8 @@ fn course_of_exercise_04(root: &Path) {
     let mut info: toml::Table = std::fs::read_to_string(real.join("exercises/info.toml")).unwrap().parse().unwrap();
     info["exercise"].as_array_mut().unwrap().retain(|e| e["dir"].as_str() == Some("04_counter"));
     let defaults = info["defaults"].as_table_mut().unwrap();
-    defaults.insert("confirm_runs".into(), 0.into());
-    defaults.insert("confirm_secs".into(), 0.0.into());
-    defaults.insert("confirm_max_runs".into(), 0.into());
+    // No confirmation runs: a miss chance of 1 needs none.
+    defaults.insert("confirm_miss_chance".into(), 1.0.into());
     std::fs::write(root.join("exercises/info.toml"), toml::to_string(&info).unwrap()).unwrap();
 }
 

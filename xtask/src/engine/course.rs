@@ -35,20 +35,16 @@ pub struct Defaults {
     /// Wall-clock limit for one hidden test process.
     #[serde(default = "default_timeout_secs")]
     pub timeout_secs: f64,
-    /// Grading only: once an exercise has failed a hidden test (not a rule), each of its tests
-    /// that passed is run again at least this many times, and fails at its
-    /// first failure. Racy code passes a test now and then by luck; this
-    /// makes its partial credit the same from one grading to the next.
-    #[serde(default = "default_confirm_runs")]
-    pub confirm_runs: u32,
-    /// ... and, past `confirm_runs`, goes on while its re-runs have taken
-    /// less than this many seconds in all (quick tests are cheap to run
-    /// often, and a rare failure needs many runs to show)...
-    #[serde(default = "default_confirm_secs")]
-    pub confirm_secs: f64,
-    /// ... but never more than this many re-runs.
-    #[serde(default = "default_confirm_max_runs")]
-    pub confirm_max_runs: u32,
+    /// Grading only: once an exercise has failed a test (not a rule), each
+    /// of its hidden tests that passed is run again, and fails at its first
+    /// failure, enough times that a mistake it catches in at least this
+    /// share of its runs (q)...
+    #[serde(default = "default_confirm_catch_rate")]
+    pub confirm_catch_rate: f64,
+    /// ... is missed by every run with probability at most this (p): the
+    /// least n runs with (1 - q)^n <= p (see `engine/confirm.rs`).
+    #[serde(default = "default_confirm_miss_chance")]
+    pub confirm_miss_chance: f64,
     /// Wall-clock limit for one build of an exercise with its hidden tests:
     /// code can keep the compiler busy for ever (a `const` loop with its
     /// lint allowed), and the build lock with it.
@@ -60,24 +56,19 @@ impl Default for Defaults {
     fn default() -> Self {
         Defaults {
             timeout_secs: default_timeout_secs(),
-            confirm_runs: default_confirm_runs(),
-            confirm_secs: default_confirm_secs(),
-            confirm_max_runs: default_confirm_max_runs(),
+            confirm_catch_rate: default_confirm_catch_rate(),
+            confirm_miss_chance: default_confirm_miss_chance(),
             build_timeout_secs: default_build_timeout_secs(),
         }
     }
 }
 
-fn default_confirm_runs() -> u32 {
-    40
+fn default_confirm_catch_rate() -> f64 {
+    0.1
 }
 
-fn default_confirm_secs() -> f64 {
-    1.0
-}
-
-fn default_confirm_max_runs() -> u32 {
-    200
+fn default_confirm_miss_chance() -> f64 {
+    0.01
 }
 
 fn default_build_timeout_secs() -> f64 {
@@ -138,6 +129,17 @@ pub struct TestSettings {
     /// Who sees it on Gradescope: `visible` (default), `after_due_date`,
     /// `after_published` or `hidden`.
     pub visibility: Option<String>,
+    /// Grading only: the explored test that checks this test's property in
+    /// a smaller setting, and so settles its verdict: when that explored
+    /// test fails, it has found a schedule that breaks the property, and
+    /// this test is scored failed too, however its own runs went; when it
+    /// passes, this test's first run is not confirmed (`engine/confirm.rs`).
+    pub explored_by: Option<String>,
+    /// Grading only: this test's verdict cannot depend on the schedule (it
+    /// calls, from one thread, code whose contract starts no thread), so
+    /// its first run is not confirmed.
+    #[serde(default)]
+    pub schedule_free: bool,
 }
 
 impl Course {
@@ -231,6 +233,16 @@ impl Course {
     /// How many times `grade` runs a test; it passes only if all pass.
     pub fn repeat(&self, ex: &Exercise, test: &str) -> u32 {
         ex.tests.get(test).and_then(|t| t.repeat).unwrap_or(1).max(1)
+    }
+
+    /// The explored test that settles this hidden test's verdict (`explored_by`).
+    pub fn explored_by<'e>(&self, ex: &'e Exercise, test: &str) -> Option<&'e str> {
+        ex.tests.get(test).and_then(|t| t.explored_by.as_deref())
+    }
+
+    /// Whether a hidden test's verdict cannot depend on the schedule (`schedule_free`).
+    pub fn schedule_free(&self, ex: &Exercise, test: &str) -> bool {
+        ex.tests.get(test).is_some_and(|t| t.schedule_free)
     }
 
     /// Who sees a test's result on Gradescope.

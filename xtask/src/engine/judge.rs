@@ -247,6 +247,31 @@ pub struct Judged {
     /// How many times it ran: more than once when it is repeated (course
     /// metadata) or confirmed; a failure ends the runs.
     pub runs: u32,
+    /// How the verdict was settled: by this run, or by the grading policy
+    /// (`engine/confirm.rs`).
+    pub settled: Settled,
+}
+
+/// How a test's verdict was settled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Settled {
+    /// By its first run (and its `repeat`s): a deterministic verdict, a
+    /// failure, or a pass in an exercise where nothing failed.
+    FirstRun,
+    /// Run `ran` more times of the `wanted` the policy asks for (fewer when
+    /// a run failed, or when the deadline came first).
+    Confirmed { wanted: u32, ran: u32 },
+    /// Scored failed because the explored test `by` broke its property.
+    Proven { by: String },
+    /// Passed, and the explored test `by` found its property holding in
+    /// every schedule it explored: not confirmed.
+    Explored { by: String },
+}
+
+impl Judged {
+    fn first(outcome: TestOutcome, origin: Origin) -> Judged {
+        Judged { outcome, origin, runs: 1, settled: Settled::FirstRun }
+    }
 }
 
 /// Whether tests that passed run again.
@@ -255,9 +280,9 @@ pub enum Reruns {
     /// Each test runs once (`check`, `verify`, `bench`).
     Never,
     /// As a grader runs them: each test as often as the course's `repeat`
-    /// says, all of which must pass; then, if any hidden test failed, each
-    /// one that passed again per the course's `confirm_*` settings, so racy
-    /// code earns the same partial credit every time it is graded.
+    /// says, all of which must pass. (Confirming the verdicts that can vary
+    /// is the grading policy's, `engine/confirm.rs`, once every exercise has
+    /// its first verdicts.)
     AsGraded,
 }
 
@@ -324,35 +349,21 @@ fn run_ordinary(subject: &Subject, built: &HiddenTests, plan: &Plan, on_test: On
     let names: Vec<String> = built.tier.names.iter().filter(|n| plan.wants(Origin::Hidden, n)).cloned().collect();
     let binary = subject.binary(&built.tier, &subject.code);
     let outcomes = runner::run_tests(&binary, &names, (plan.jobs)(), plan.stop, &|i, outcome| {
-        on_test(i, &Judged { outcome: outcome.clone(), origin: Origin::Hidden, runs: 1 })
+        on_test(i, &Judged::first(outcome.clone(), Origin::Hidden))
     })?;
     let mut test_cpu: Duration = outcomes.iter().map(|o| o.cpu).sum();
-    let mut tests: Vec<Judged> =
-        outcomes.into_iter().map(|outcome| Judged { outcome, origin: Origin::Hidden, runs: 1 }).collect();
+    let mut tests: Vec<Judged> = outcomes.into_iter().map(|outcome| Judged::first(outcome, Origin::Hidden)).collect();
     if plan.reruns == Reruns::AsGraded {
         // A repeated test (metadata) passes only if every repetition does.
         for t in &mut tests {
             let extra = course.repeat(ex, &t.outcome.name) - 1;
-            t.runs += rerun_while_passing(&binary, &mut t.outcome, Confirmation::exactly(extra), &mut test_cpu)?;
-        }
-        // The code misbehaved somewhere. Racy code passes some tests only by
-        // luck of the schedule, so each test that passed must keep passing
-        // while it is run again: the same code then earns the same partial
-        // credit every time it is graded. Code whose every test passed is
-        // not re-run, so a correct exercise costs nothing more; nor is code
-        // that behaves but breaks a rule (a lock where the lesson forbids
-        // one): a rule is read from the source and says nothing about races.
-        if tests.iter().any(|t| t.outcome.status != TestStatus::Passed) {
-            let confirm = Confirmation::from_course(course);
-            for t in &mut tests {
-                t.runs += rerun_while_passing(&binary, &mut t.outcome, confirm, &mut test_cpu)?;
-            }
+            t.runs += rerun_while_passing(&binary, &mut t.outcome, extra, &mut test_cpu)?;
         }
     }
     if plan.origins.contains(&Origin::Rule) {
         for outcome in &built.rules {
             if plan.wants(Origin::Rule, &outcome.name) {
-                let judged = Judged { outcome: outcome.clone(), origin: Origin::Rule, runs: 1 };
+                let judged = Judged::first(outcome.clone(), Origin::Rule);
                 on_test(tests.len(), &judged);
                 tests.push(judged);
             }
@@ -380,10 +391,10 @@ fn run_explored(
     }
     let code = subject.code.with(subject.exploration_copy());
     let outcomes = runner::run_tests(&subject.binary(tier, &code), &names, (plan.jobs)(), plan.stop, &|i, outcome| {
-        on_test(first + i, &Judged { outcome: outcome.clone(), origin: Origin::Explored, runs: 1 })
+        on_test(first + i, &Judged::first(outcome.clone(), Origin::Explored))
     })?;
     judgement.test_cpu += outcomes.iter().map(|o| o.cpu).sum::<Duration>();
-    judgement.tests.extend(outcomes.into_iter().map(|outcome| Judged { outcome, origin: Origin::Explored, runs: 1 }));
+    judgement.tests.extend(outcomes.into_iter().map(|outcome| Judged::first(outcome, Origin::Explored)));
     Ok(())
 }
 
@@ -504,78 +515,20 @@ pub fn judge(subject: &Subject, options: &BuildOptions, plan: &Plan, on_test: On
     })
 }
 
-/// How many more times a passing test runs: `at_least` times, then on
-/// while those re-runs have taken less than `while_under`, `at_most` in all,
-/// `at_once` processes at a time.
-#[derive(Clone, Copy)]
-struct Confirmation {
-    at_least: u32,
-    while_under: Duration,
-    at_most: u32,
-    at_once: u32,
-}
-
-impl Confirmation {
-    fn exactly(n: u32) -> Confirmation {
-        Confirmation { at_least: n, while_under: Duration::ZERO, at_most: n, at_once: 1 }
-    }
-
-    fn from_course(course: &Course) -> Confirmation {
-        let d = &course.defaults;
-        Confirmation {
-            at_least: d.confirm_runs,
-            while_under: Duration::from_secs_f64(d.confirm_secs.max(0.0)),
-            at_most: d.confirm_max_runs.max(d.confirm_runs),
-            at_once: CONFIRM_AT_ONCE,
-        }
-    }
-}
-
-/// Confirmation runs of one test go this many processes at a time: many
-/// hidden tests spend their time waiting (at a gate, for a deadline), so
-/// overlapping them buys more runs, and more chances to catch a rare
-/// failure, for the same wall time.
-const CONFIRM_AT_ONCE: u32 = 4;
-
-/// Runs a passing test again per `confirm`, each time in its own process,
+/// Runs a passing test up to `extra` more times, each in its own process,
 /// and keeps its first failure. Returns how many more times it ran (up to
 /// and including that failure).
-fn rerun_while_passing(
-    binary: &TestBinary,
-    o: &mut TestOutcome,
-    confirm: Confirmation,
-    cpu: &mut Duration,
-) -> Result<u32> {
+fn rerun_while_passing(binary: &TestBinary, o: &mut TestOutcome, extra: u32, cpu: &mut Duration) -> Result<u32> {
     let timeout = binary.course.timeout(binary.ex, &o.name);
-    let started = Instant::now();
+    let dir = binary.scratch_root.join(format!("{}.0", o.name));
     let mut ran = 0;
-    while o.status == TestStatus::Passed
-        && ran < confirm.at_most
-        && (ran < confirm.at_least || started.elapsed() < confirm.while_under)
-    {
-        let batch = confirm.at_once.max(1).min(confirm.at_most - ran);
-        let name = o.name.as_str();
-        let outcomes: Vec<Result<Option<TestOutcome>>> = std::thread::scope(|s| {
-            let runs: Vec<_> = (0..batch)
-                .map(|i| {
-                    let dir = binary.scratch_root.join(format!("{name}.{i}"));
-                    s.spawn(move || {
-                        runner::run_one(binary.course, binary.code, binary.binary, name, timeout, &dir, None)
-                    })
-                })
-                .collect();
-            runs.into_iter().map(|r| r.join().expect("a test run's thread panicked")).collect()
-        });
-        for again in outcomes {
-            let again = again?.expect("a run without a cancel flag always reaches a verdict");
-            *cpu += again.cpu;
-            if o.status != TestStatus::Passed {
-                break;
-            }
-            ran += 1;
-            if again.status != TestStatus::Passed {
-                *o = TestOutcome { weight: o.weight, ..again };
-            }
+    while o.status == TestStatus::Passed && ran < extra {
+        let again = runner::run_one(binary.course, binary.code, binary.binary, &o.name, timeout, &dir, None)?
+            .expect("a run without a cancel flag always reaches a verdict");
+        *cpu += again.cpu;
+        ran += 1;
+        if again.status != TestStatus::Passed {
+            *o = TestOutcome { weight: o.weight, ..again };
         }
     }
     Ok(ran)

@@ -8,6 +8,7 @@
 pub mod capture;
 pub mod category;
 pub mod compile;
+pub mod confirm;
 pub mod course;
 pub mod explore;
 pub mod filelock;

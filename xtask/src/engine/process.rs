@@ -11,6 +11,60 @@ pub fn default_jobs() -> usize {
     std::thread::available_parallelism().map_or(2, |n| n.get())
 }
 
+/// The CPUs this process may keep busy: the cores, or fewer under a cgroup
+/// CPU quota (a container's `--cpus`, a grading service's half a core),
+/// with fractions kept. (`available_parallelism` reads the quota too, but
+/// rounds it up to whole cores.)
+pub fn cpu_capacity() -> f64 {
+    let cores = default_jobs() as f64;
+    cgroup_cpu_quota().map_or(cores, |quota| quota.min(cores))
+}
+
+/// The tightest CPU quota on this process's cgroup or any of its
+/// ancestors, in cores (cgroup v2's `cpu.max`, v1's `cpu.cfs_quota_us`).
+fn cgroup_cpu_quota() -> Option<f64> {
+    let read = |path: std::path::PathBuf| std::fs::read_to_string(path).ok();
+    let mut tightest: Option<f64> = None;
+    let mut keep = |quota: f64| tightest = Some(tightest.map_or(quota, |t: f64| t.min(quota)));
+    for line in read("/proc/self/cgroup".into())?.lines() {
+        let mut fields = line.splitn(3, ':');
+        let (Some(_), Some(controllers), Some(path)) = (fields.next(), fields.next(), fields.next()) else { continue };
+        let v2 = controllers.is_empty();
+        if !v2 && !controllers.split(',').any(|c| c == "cpu") {
+            continue;
+        }
+        let mountpoints: &[&str] =
+            if v2 { &["/sys/fs/cgroup"] } else { &["/sys/fs/cgroup/cpu", "/sys/fs/cgroup/cpu,cpuacct"] };
+        for mount in mountpoints {
+            let mut dir = std::path::Path::new(mount).join(path.trim_start_matches('/'));
+            loop {
+                if v2 {
+                    if let Some(max) = read(dir.join("cpu.max")) {
+                        let mut parts = max.split_whitespace();
+                        if let (Some(Ok(quota)), Some(Ok(period))) =
+                            (parts.next().map(str::parse::<f64>), parts.next().map(str::parse::<f64>))
+                            && period > 0.0
+                        {
+                            keep(quota / period);
+                        }
+                    }
+                } else if let (Some(quota), Some(period)) =
+                    (read(dir.join("cpu.cfs_quota_us")), read(dir.join("cpu.cfs_period_us")))
+                    && let (Ok(quota), Ok(period)) = (quota.trim().parse::<f64>(), period.trim().parse::<f64>())
+                    && quota > 0.0
+                    && period > 0.0
+                {
+                    keep(quota / period);
+                }
+                if dir.as_os_str() == *mount || !dir.pop() || !dir.starts_with(mount) {
+                    break;
+                }
+            }
+        }
+    }
+    tightest
+}
+
 /// A path that starts this very program again. `/proc/self/exe` still runs
 /// it after cargo has replaced the file on disk (selftest's own tests rebuild
 /// xtask with dev-dependency features while selftest runs), where the path

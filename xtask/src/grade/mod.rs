@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
@@ -45,7 +46,7 @@ pub struct Args {
     pub out: Option<PathBuf>,
     /// Grade nothing: build the suite (every exercise's hidden tests against
     /// its stub, and so every dependency) and exit.
-    #[arg(long, conflicts_with_all = ["submissions", "out", "jobs", "shard", "shard_count"])]
+    #[arg(long, conflicts_with_all = ["submissions", "out", "jobs", "shard", "shard_count", "time_budget"])]
     pub prepare: bool,
     /// Private tests laid over the hidden ones: DIR/NN_name/*.rs adds or
     /// replaces files of tests/NN_name/.
@@ -61,6 +62,61 @@ pub struct Args {
     /// (Kubernetes) or SLURM_ARRAY_TASK_ID (minus SLURM_ARRAY_TASK_MIN).
     #[arg(long, value_name = "N")]
     pub shard_count: Option<usize>,
+    /// Finish within this much wall time (`300`, `90s`, `4m30s`, `1h`):
+    /// every test still runs once, but confirmation runs stop early, shared
+    /// out among the submissions, and what was cut short is said in every
+    /// report.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub time_budget: Option<Duration>,
+}
+
+/// `300`, `90s`, `4m30s`, `1h`, `1.5m`, `500ms`: a bare number is seconds.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let bad = || format!("`{text}` is not a duration: write it as 300, 90s, 4m30s or 1h");
+    let text = text.trim();
+    if let Ok(secs) = text.parse::<f64>() {
+        return Duration::try_from_secs_f64(secs).map_err(|_| bad());
+    }
+    let mut total = 0.0;
+    let mut rest = text;
+    while !rest.is_empty() {
+        let number_end = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).ok_or_else(bad)?;
+        let number: f64 = rest[..number_end].parse().map_err(|_| bad())?;
+        rest = &rest[number_end..];
+        let unit_end = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
+        total += number
+            * match &rest[..unit_end] {
+                "h" => 3600.0,
+                "m" | "min" => 60.0,
+                "s" => 1.0,
+                "ms" => 0.001,
+                _ => return Err(bad()),
+            };
+        rest = &rest[unit_end..];
+    }
+    Duration::try_from_secs_f64(total).map_err(|_| bad())
+}
+
+/// A `--time-budget`: when the whole run must be done, and how many
+/// submissions still share what is left of it.
+struct TimeBudget {
+    ends: Instant,
+    /// Kept for writing the reports and leaving.
+    reserve: Duration,
+    /// Submissions of this run not graded yet (those being graded included).
+    unfinished: AtomicUsize,
+}
+
+impl TimeBudget {
+    /// When a submission whose first runs are done must end its
+    /// confirmation runs: what is left of the budget, shared by the
+    /// unfinished submissions as the slots will grade them.
+    fn confirm_until(&self, slots: usize) -> Instant {
+        let now = Instant::now();
+        let left = self.ends.saturating_duration_since(now).saturating_sub(self.reserve);
+        let rounds = self.unfinished.load(Ordering::SeqCst).div_ceil(slots.max(1)).max(1);
+        now + left / rounds as u32
+    }
 }
 
 /// What `OUT/results/<id>.json` holds: a result and what it was graded from.
@@ -72,6 +128,7 @@ struct CachedResult {
 }
 
 pub fn run(course: &Course, args: Args) -> Result<i32> {
+    let began = Instant::now();
     if args.prepare {
         return prepare_only(course, args.tests.as_deref());
     }
@@ -99,12 +156,26 @@ pub fn run(course: &Course, args: Args) -> Result<i32> {
     let slots = jobs.min(mine.len().max(1));
     let busy_slots = AtomicUsize::new(slots);
     let tests_at_once = || (jobs / busy_slots.load(Ordering::SeqCst).max(1)).max(1);
+    let cpus = crate::engine::process::cpu_capacity().min(jobs as f64);
+    let cpus_per_slot = || cpus / busy_slots.load(Ordering::SeqCst).max(1) as f64;
+    let budget = args.time_budget.map(|budget| TimeBudget {
+        ends: began + budget,
+        reserve: (budget / 20).min(Duration::from_secs(10)),
+        unfinished: AtomicUsize::new(mine.len()),
+    });
+    let confirm_until = || budget.as_ref().map(|b| b.confirm_until(slots));
     std::thread::scope(|s| {
         for index in 0..slots {
             let (mine, suite, staging, results_dir) = (&mine, &suite, &staging, &results_dir);
             let (next, graded, grader_failures, reused, bar) = (&next, &graded, &grader_failures, &reused, &bar);
             let busy_slots = &busy_slots;
-            let slot = submission::Slot { index, tests_at_once: &tests_at_once };
+            let slot = submission::Slot {
+                index,
+                tests_at_once: &tests_at_once,
+                cpus: &cpus_per_slot,
+                confirm_until: &confirm_until,
+            };
+            let budget = &budget;
             s.spawn(move || {
                 loop {
                     let i = next.fetch_add(1, Ordering::SeqCst);
@@ -117,6 +188,9 @@ pub fn run(course: &Course, args: Args) -> Result<i32> {
                         invalid(candidate, error)
                     });
                     graded.lock().unwrap().push(result);
+                    if let Some(b) = budget {
+                        b.unfinished.fetch_sub(1, Ordering::SeqCst);
+                    }
                     bar.inc(1);
                 }
                 busy_slots.fetch_sub(1, Ordering::SeqCst);
@@ -139,6 +213,8 @@ pub fn run(course: &Course, args: Args) -> Result<i32> {
             grader_version: env!("CARGO_PKG_VERSION").to_string(),
             toolchain: crate::toolchain::version_line(),
             jobs,
+            guarantee: crate::engine::confirm::Policy::from_course(course).guarantee(),
+            time_budget_secs: args.time_budget.map(|b| b.as_secs_f64()),
             sandbox: crate::engine::sandbox::Sandbox::here().report(),
             shard: shard.label(),
             candidates: all_ids,
@@ -155,6 +231,21 @@ pub fn run(course: &Course, args: Args) -> Result<i32> {
         reused,
         out.display()
     );
+    let cut_short: Vec<&str> = report
+        .submissions
+        .iter()
+        .filter(|s| s.exercises.iter().any(|e| e.established.how == model::EstablishedBy::CutShort))
+        .map(|s| s.id.as_str())
+        .collect();
+    if !cut_short.is_empty() {
+        println!(
+            "the time budget cut confirmation short for {} submission{} ({}): their scores may rest on luck, \
+             and report.json says where (`established`); grade them again with more time to settle them",
+            cut_short.len(),
+            if cut_short.len() == 1 { "" } else { "s" },
+            cut_short.join(", ")
+        );
+    }
     let failures = grader_failures.into_inner().unwrap();
     for f in &failures {
         eprintln!("error: {f}");
@@ -240,6 +331,7 @@ fn invalid(candidate: &intake::Candidate, error: String) -> SubmissionResult {
         max_score: 0.0,
         content_hash: String::new(),
         seconds: 0.0,
+        confirm_seconds: 0.0,
         exercises: Vec::new(),
     }
 }

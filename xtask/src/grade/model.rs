@@ -42,6 +42,12 @@ pub struct RunInfo {
     /// Each protection layer around learner code, and whether it is on here
     /// (`Sandbox::layers`, as `cargo xtask doctor` shows them).
     pub sandbox: serde_json::Map<String, serde_json::Value>,
+    /// What a confirmed score guarantees (see `engine/confirm.rs`).
+    #[serde(default)]
+    pub guarantee: String,
+    /// `--time-budget`, in seconds, when one was given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_budget_secs: Option<f64>,
     /// `i/n` when this run graded one shard.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shard: Option<String>,
@@ -75,6 +81,10 @@ pub struct SubmissionResult {
     /// Wall time to grade it (builds and tests), when it was graded.
     #[serde(default)]
     pub seconds: f64,
+    /// The part of `seconds` spent settling verdicts after the first runs
+    /// (confirmation runs; `engine/confirm.rs`).
+    #[serde(default)]
+    pub confirm_seconds: f64,
     pub exercises: Vec<ExerciseResult>,
 }
 
@@ -105,6 +115,42 @@ pub struct ExerciseResult {
     /// The compiler's messages when it did not compile.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub compiler_output: Option<String>,
+    /// How its score was established.
+    #[serde(default)]
+    pub established: Established,
+}
+
+/// How an exercise's score was established, so that a grader can tell a
+/// score that no run can change from one that rests on confirmation runs.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Established {
+    pub how: EstablishedBy,
+    /// The confirmation runs the policy asks of each passing real-thread
+    /// test (0 when none was confirmed).
+    pub runs_wanted: u32,
+    /// The fewest any of those tests got before its verdict (below
+    /// `runs_wanted` only when `cut_short`).
+    pub runs_least: u32,
+    /// Tests scored failed because an explored test broke their property.
+    pub proven: u32,
+    /// The same, in one or two sentences for people.
+    pub summary: String,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EstablishedBy {
+    /// No verdict rests on a schedule's luck: the exercise was not built or
+    /// not submitted, every test passed, or each test that passed has a
+    /// verdict that is the same on every run (a rule, an explored test).
+    #[default]
+    Deterministic,
+    /// Its passing real-thread tests were each run `runs_wanted` more times
+    /// (or until they failed), to the stated guarantee.
+    Confirmed,
+    /// The time budget ended confirmation early: some passing test got
+    /// only `runs_least` of its `runs_wanted` runs.
+    CutShort,
 }
 
 /// A test's status: the runner's own vocabulary, `not_run` included.
@@ -125,10 +171,15 @@ pub struct TestResult {
     #[serde(default = "visible")]
     pub visibility: String,
     /// How many times it ran: more than once when it is repeated (metadata)
-    /// or its exercise failed another test (`confirm_runs`); a failure ends
-    /// the runs. 0 when not run.
+    /// or confirmed because its exercise failed another test; a failure
+    /// ends the runs. 0 when not run.
     #[serde(default)]
     pub runs: u32,
+    /// The explored test that settled this test's verdict (`explored_by` in
+    /// info.toml): it failed, and so this test failed whatever its own runs
+    /// said; or it passed, and this test's first run was not confirmed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub explored_by: Option<String>,
 }
 
 fn visible() -> String {

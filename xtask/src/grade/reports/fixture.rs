@@ -3,8 +3,8 @@
 
 use crate::engine::category::Category;
 use crate::grade::model::{
-    ExerciseResult, ExerciseStatus, FORMAT_VERSION, GradeReport, RunInfo, SubmissionResult, SubmissionStatus, Suite,
-    TestResult, TestStatus,
+    Established, EstablishedBy, ExerciseResult, ExerciseStatus, FORMAT_VERSION, GradeReport, RunInfo, SubmissionResult,
+    SubmissionStatus, Suite, TestResult, TestStatus,
 };
 
 fn test(name: &str, status: TestStatus, score: f64, max: f64, category: Option<&str>, message: &str) -> TestResult {
@@ -18,6 +18,7 @@ fn test(name: &str, status: TestStatus, score: f64, max: f64, category: Option<&
         message: message.into(),
         visibility: "visible".into(),
         runs: 1,
+        explored_by: None,
     }
 }
 
@@ -31,6 +32,7 @@ fn exercise(name: &str, status: ExerciseStatus, tests: Vec<TestResult>) -> Exerc
         build_ms: 0,
         test_cpu_ms: 0,
         compiler_output: None,
+        established: Established::default(),
     }
 }
 
@@ -44,6 +46,7 @@ fn graded(id: &str, exercises: Vec<ExerciseResult>) -> SubmissionResult {
         max_score: exercises.iter().map(|e| e.max_score).sum(),
         content_hash: "abc".into(),
         seconds: 1.5,
+        confirm_seconds: 0.5,
         exercises,
     }
 }
@@ -81,6 +84,14 @@ pub(super) fn report() -> GradeReport {
             ),
         ],
     );
+    let mut a = a;
+    a.exercises[1].established = Established {
+        how: EstablishedBy::CutShort,
+        runs_wanted: 44,
+        runs_least: 12,
+        proven: 0,
+        summary: "Cut short by the time budget.".into(),
+    };
     let mut broken =
         exercise("barrier", ExerciseStatus::CompileError, vec![test("waits", TestStatus::NotRun, 0.0, 3.0, None, "")]);
     broken.compiler_output = Some("error[E0308]: mismatched types <T>".into());
@@ -115,6 +126,7 @@ pub(super) fn report() -> GradeReport {
         max_score: 10.5,
         content_hash: String::new(),
         seconds: 0.0,
+        confirm_seconds: 0.0,
         exercises: vec![],
     };
     GradeReport {
@@ -125,6 +137,9 @@ pub(super) fn report() -> GradeReport {
             grader_version: "0.1.0".into(),
             toolchain: "rustc 1.88.0".into(),
             jobs: 2,
+            guarantee:
+                "a mistake that a test catches in at least 10% of its runs is missed with probability at most 1%".into(),
+            time_budget_secs: Some(300.0),
             sandbox: Default::default(),
             shard: None,
             candidates: vec![],

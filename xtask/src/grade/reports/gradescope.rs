@@ -1,7 +1,9 @@
 //! `gradescope/<id>/results.json`: Gradescope's autograder format.
 
 use super::{describe, num, shown_chars, snake};
-use crate::grade::model::{ExerciseResult, ExerciseStatus, SubmissionResult, SubmissionStatus, TestResult, TestStatus};
+use crate::grade::model::{
+    EstablishedBy, ExerciseResult, ExerciseStatus, SubmissionResult, SubmissionStatus, TestResult, TestStatus,
+};
 use serde_json::{Value, json};
 use std::collections::HashSet;
 use std::fmt::Write as _;
@@ -180,6 +182,22 @@ fn submission_output(sub: &SubmissionResult) -> String {
         };
         let _ = writeln!(out, "  {:width$}  {:15}  {} / {}", ex.name, status, num(ex.score), num(ex.max_score));
     }
+    let cut_short: Vec<&ExerciseResult> =
+        sub.exercises.iter().filter(|e| e.established.how == EstablishedBy::CutShort).collect();
+    if !cut_short.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nThe grading ran out of time before every score was confirmed: {} may rest on luck.",
+            cut_short.iter().map(|e| e.name.as_str()).collect::<Vec<_>>().join(", ")
+        );
+    }
+    let failed: Vec<&ExerciseResult> = sub.exercises.iter().filter(|e| e.status == ExerciseStatus::Failed).collect();
+    if !failed.is_empty() {
+        out.push_str("\nHow each failed exercise's score was established:\n");
+        for ex in failed {
+            let _ = writeln!(out, "  {}: {}", ex.name, ex.established.summary);
+        }
+    }
     out
 }
 
@@ -192,6 +210,16 @@ fn shown(s: &str) -> String {
 mod tests {
     use super::super::fixture::report;
     use super::*;
+
+    #[test]
+    fn the_output_says_what_was_cut_short_and_how_each_failed_score_was_established() {
+        let r = report();
+        let output = gradescope_results(&r.submissions[0])["output"].as_str().unwrap().to_string();
+        assert!(output.contains("ran out of time before every score was confirmed: pool may rest on luck"), "{output}");
+        assert!(output.contains("How each failed exercise's score was established:\n  pool: Cut short"), "{output}");
+        let passed_only = gradescope_results(&r.submissions[1])["output"].as_str().unwrap().to_string();
+        assert!(!passed_only.contains("ran out of time"), "{passed_only}");
+    }
 
     #[test]
     fn gradescope_uses_its_field_names_and_words() {
