@@ -21,8 +21,10 @@ Upload the zip as the autograder of a Gradescope programming assignment (base im
 setup.sh installs the Rust toolchain this machine has (written into the zip as `toolchain`), \
 fetches every crate and builds the hidden tests once; run_autograder then grades \
 /autograder/submission offline and writes /autograder/results/results.json. \
-Each test's visibility comes from exercises/info.toml. Set AUTOGRADER_ROOT to try \
-run_autograder on a folder laid out like /autograder.")]
+Each test's visibility comes from exercises/info.toml. run_autograder grades within the \
+--time-budget written into the zip as `time-budget`: every test runs once, and confirmation runs \
+stop when the time is up (the results say so). Set AUTOGRADER_ROOT to try run_autograder on a \
+folder laid out like /autograder.")]
 pub struct Args {
     /// The zip to write.
     #[arg(long, value_name = "FILE", default_value = "autograder.zip")]
@@ -32,6 +34,11 @@ pub struct Args {
     /// tests/NN_name/.
     #[arg(long, value_name = "DIR")]
     pub tests: Option<PathBuf>,
+    /// How long run_autograder may take per submission (`grade
+    /// --time-budget`); keep it under the assignment's timeout, which is 10
+    /// minutes unless you changed it.
+    #[arg(long, value_name = "DURATION", default_value = "8m", value_parser = crate::grade::parse_duration)]
+    pub time_budget: std::time::Duration,
 }
 
 /// Where the two scripts Gradescope runs live in the course.
@@ -53,6 +60,8 @@ pub fn run(course: &Course, args: Args) -> Result<i32> {
     }
     let toolchain = crate::toolchain::version()?;
     entries.push(Entry { name: "toolchain".into(), bytes: format!("{toolchain}\n").into_bytes(), executable: false });
+    let budget = format!("{}s\n", args.time_budget.as_secs());
+    entries.push(Entry { name: "time-budget".into(), bytes: budget.into_bytes(), executable: false });
     if let Some(dir) = &args.tests {
         if !dir.is_dir() {
             return Err(crate::exit::Usage(format!("--tests {}: no such folder", dir.display())).into());
@@ -72,7 +81,11 @@ pub fn run(course: &Course, args: Args) -> Result<i32> {
         size / 1024,
         if args.tests.is_some() { ", with the private tests" } else { "" }
     );
-    println!("Upload it as the autograder of a Gradescope programming assignment; allow 10 minutes per submission.");
+    println!(
+        "Upload it as the autograder of a Gradescope programming assignment; it grades each submission within {} s \
+         (--time-budget), under Gradescope's default of 10 minutes.",
+        args.time_budget.as_secs()
+    );
     Ok(crate::exit::OK)
 }
 

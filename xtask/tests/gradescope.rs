@@ -183,8 +183,15 @@ fn the_bundle_sets_up_from_one_fetch_and_grades_offline_in_gradescope_s_format()
     let root = tmp.path().join("autograder");
     let source = root.join("source");
     let names = unzip(&zip_path, &source);
-    for needed in ["setup.sh", "run_autograder", "toolchain", "Cargo.lock", "exercises/info.toml", "deploy/prepare.sh"]
-    {
+    for needed in [
+        "setup.sh",
+        "run_autograder",
+        "toolchain",
+        "time-budget",
+        "Cargo.lock",
+        "exercises/info.toml",
+        "deploy/prepare.sh",
+    ] {
         assert!(names.iter().any(|n| n == needed), "the bundle lacks {needed}");
     }
     for name in &names {
