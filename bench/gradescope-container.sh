@@ -121,15 +121,16 @@ grade() { # SUBMISSION RUN
     local started ended status
     started=$(date +%s.%N)
     set +e
-    AUTOGRADER_ROOT="$work/autograder" bash -c '
+    rm -rf "$work/$1.$2.reports"
+    THREADWORK_REPORT_DIR="$work/$1.$2.reports" AUTOGRADER_ROOT="$work/autograder" bash -c '
         for procs in "$@"; do echo $$ >"$procs"; done
         exec "$AUTOGRADER_ROOT/run_autograder"' limited "${enter[@]}" >"$work/$1.$2.log" 2>&1
     status=$?
     set -e
     ended=$(date +%s.%N)
-    python3 - "$work/autograder/results/results.json" "$1" "$2" "$status" "$started" "$ended" <<'EOF'
+    python3 - "$work/autograder/results/results.json" "$1" "$2" "$status" "$started" "$ended" "$work/$1.$2.reports/report.json" <<'EOF'
 import json, sys
-path, sub, run, status, started, ended = sys.argv[1:]
+path, sub, run, status, started, ended, report = sys.argv[1:]
 wall = float(ended) - float(started)
 try:
     results = json.load(open(path))
@@ -139,7 +140,12 @@ except OSError:
 score = results["score"]
 top = results["extra_data"]["max_score"]
 cut = "cut short" if "ran out of time" in results.get("output", "") else ""
-print(f"{sub:14} run {run}  {wall:7.1f} s  {score:g} / {top:g}  {cut}")
+try:
+    graded = json.load(open(report))["submissions"][0]
+    split = f"(first runs {graded['seconds'] - graded['confirm_seconds']:.0f} s, confirmation {graded['confirm_seconds']:.0f} s)"
+except (OSError, KeyError, IndexError):
+    split = ""
+print(f"{sub:14} run {run}  {wall:7.1f} s  {score:g} / {top:g}  {split} {cut}")
 EOF
 }
 

@@ -6,6 +6,9 @@
 //! It builds about 280 variants and runs their hidden tests, so it is
 //! ignored by default; run it with
 //! `cargo test -p xtask --test grade_real_course -- --ignored --nocapture`.
+//! Each round's `grades.csv` is kept as
+//! `target/threadwork/grade_real_course/<unix time>-<round>.csv`, so that
+//! runs of the test can be compared with one another too (`cmp`).
 
 mod support;
 
@@ -25,7 +28,7 @@ fn copy_rs(from: &Path, to: &Path) {
 }
 
 #[test]
-#[ignore = "grades the solutions, the stubs and 128 mutants, twice: about an hour on 2 cores"]
+#[ignore = "grades the solutions, the stubs and 143 mutants, twice: an hour or more on 2 cores"]
 fn solutions_get_full_marks_stubs_zero_and_every_mutant_less() {
     let root = support::course_root();
     let tmp = tempfile::tempdir().unwrap();
@@ -95,7 +98,12 @@ fn solutions_get_full_marks_stubs_zero_and_every_mutant_less() {
                 }
             }
         }
-        csvs.push(std::fs::read_to_string(out.join("grades.csv")).unwrap());
+        let csv = std::fs::read_to_string(out.join("grades.csv")).unwrap();
+        let kept = root.join("target/threadwork/grade_real_course");
+        std::fs::create_dir_all(&kept).unwrap();
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+        std::fs::write(kept.join(format!("{now}-{round}.csv")), &csv).unwrap();
+        csvs.push(csv);
     }
     assert_eq!(csvs[0], csvs[1], "the same batch graded twice gave different grades");
 }

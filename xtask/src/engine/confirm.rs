@@ -103,7 +103,7 @@ pub struct Means<'a> {
 /// little they cost: each is a process tree with its own memory.
 const MOST_AT_ONCE: usize = 12;
 /// ... nor more than this many copies of one test.
-const MOST_COPIES: u32 = 6;
+const MOST_COPIES: u32 = 8;
 
 /// Settles the verdicts of a submission's exercises (see the module
 /// comment): by exploration first, then the confirmation runs of every

@@ -64,7 +64,7 @@ impl Default for Defaults {
 }
 
 fn default_confirm_catch_rate() -> f64 {
-    0.1
+    0.2
 }
 
 fn default_confirm_miss_chance() -> f64 {

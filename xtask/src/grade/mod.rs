@@ -74,6 +74,9 @@ pub struct Args {
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let bad = || format!("`{text}` is not a duration: write it as 300, 90s, 4m30s or 1h");
     let text = text.trim();
+    if text.is_empty() {
+        return Err(bad());
+    }
     if let Ok(secs) = text.parse::<f64>() {
         return Duration::try_from_secs_f64(secs).map_err(|_| bad());
     }
@@ -143,7 +146,7 @@ pub fn run(course: &Course, args: Args) -> Result<i32> {
 
     let _one_grader = one_grader_at_a_time(course)?;
     eprintln!("preparing the suite (the hidden tests{})", if args.tests.is_some() { " and --tests" } else { "" });
-    let suite = suite::prepare(course, args.tests.as_deref())?;
+    let suite = suite::prepare(course, args.tests.as_deref(), suite::Lists::ReuseKept)?;
     let results_dir = out.join("results");
     std::fs::create_dir_all(&results_dir).with_context(|| format!("cannot create {}", results_dir.display()))?;
     let staging = course.work_dir().join("grade/staging");
@@ -275,7 +278,7 @@ fn prepare_only(course: &Course, overlay: Option<&Path>) -> Result<i32> {
     let _one_grader = one_grader_at_a_time(course)?;
     eprintln!("preparing the suite: every exercise's hidden tests, built against its stub with every dependency");
     let started = std::time::Instant::now();
-    let suite = suite::prepare(course, overlay)?;
+    let suite = suite::prepare(course, overlay, suite::Lists::Build)?;
     let tests: usize = suite.tests.values().map(Vec::len).sum();
     println!(
         "ready to grade: {} exercises, {tests} tests, suite {} (built in {:.0} s)",
@@ -345,4 +348,38 @@ fn progress_bar(len: u64) -> indicatif::ProgressBar {
     }
     bar.enable_steady_tick(std::time::Duration::from_millis(200));
     bar
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_as_a_grader_writes_them() {
+        assert_eq!(parse_duration("300"), Ok(Duration::from_secs(300)));
+        assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("4m30s"), Ok(Duration::from_secs(270)));
+        assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
+        assert_eq!(parse_duration("1.5m"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        for bad in ["", "soon", "5 minutes", "m", "-3s", "3x"] {
+            assert!(parse_duration(bad).is_err(), "`{bad}` read as a duration");
+        }
+    }
+
+    #[test]
+    fn what_is_left_of_a_budget_is_shared_by_the_rounds_of_submissions_still_to_grade() {
+        let budget = |unfinished| TimeBudget {
+            ends: Instant::now() + Duration::from_secs(100),
+            reserve: Duration::from_secs(10),
+            unfinished: AtomicUsize::new(unfinished),
+        };
+        let share =
+            |b: TimeBudget, slots| b.confirm_until(slots).saturating_duration_since(Instant::now()).as_secs_f64();
+        assert!((89.0..=90.0).contains(&share(budget(1), 2)), "one submission left: all but the reserve");
+        assert!((44.0..=45.0).contains(&share(budget(4), 2)), "four left on two slots: two rounds");
+        let spent =
+            TimeBudget { ends: Instant::now(), reserve: Duration::from_secs(10), unfinished: AtomicUsize::new(3) };
+        assert_eq!(share(spent, 1), 0.0, "no time left: no confirmation, and no panic");
+    }
 }

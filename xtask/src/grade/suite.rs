@@ -27,10 +27,30 @@ pub struct Suite {
     pub explored: BTreeMap<String, Vec<String>>,
 }
 
+/// What building the suite against the stubs found: the test lists of
+/// [`Suite`], kept as `SUITE_DIR/tests-<hash>.json` so that a later grading
+/// of the same suite does not start 26 cargo builds only to read them again
+/// (seconds on two cores, tens of seconds in a half-CPU container).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct TestLists {
+    tests: BTreeMap<String, Vec<String>>,
+    explored: BTreeMap<String, Vec<String>>,
+}
+
+/// How [`prepare`] gets the test lists.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Lists {
+    /// From the lists a build of this very suite kept, when there are any.
+    ReuseKept,
+    /// From a build against every stub, whatever was kept: what `grade
+    /// --prepare` wants, as the build is what compiles the dependencies.
+    Build,
+}
+
 /// Copies each exercise's tests (without `mutants/`) under [`SUITE_DIR`],
 /// lays `overlay/NN_name/**` over them, and hashes the result with the
 /// course files that decide grades.
-pub fn prepare(course: &Course, overlay: Option<&Path>) -> Result<Suite> {
+pub fn prepare(course: &Course, overlay: Option<&Path>, lists: Lists) -> Result<Suite> {
     if let Some(dir) = overlay
         && !dir.is_dir()
     {
@@ -65,6 +85,15 @@ pub fn prepare(course: &Course, overlay: Option<&Path>) -> Result<Suite> {
     // The exploration tier's crossbeam-channel and clock.
     hash_tree(&mut hasher, "tests/crossbeam-model", &course.root.join("tests/crossbeam-model/src"))?;
     hash_file(&mut hasher, "tests/crossbeam-model/Cargo.toml", &course.root.join("tests/crossbeam-model/Cargo.toml"))?;
+    let hash = hex(&hasher.finalize());
+    let property_seed = property_seed(course).unwrap_or_else(|| "unknown".to_string());
+    let kept = root.join(format!("tests-{hash}.json"));
+    if lists == Lists::ReuseKept
+        && let Ok(text) = std::fs::read_to_string(&kept)
+        && let Ok(TestLists { tests, explored }) = serde_json::from_str(&text)
+    {
+        return Ok(Suite { test_dirs, hash, property_seed, tests, explored });
+    }
     let mut tests = BTreeMap::new();
     let mut explored = BTreeMap::new();
     // The course's own code, built first, dependencies and all: no time limit.
@@ -88,13 +117,9 @@ pub fn prepare(course: &Course, overlay: Option<&Path>) -> Result<Suite> {
         tests.insert(ex.dir.clone(), names);
         explored.insert(ex.dir.clone(), explored_names);
     }
-    Ok(Suite {
-        test_dirs,
-        hash: hex(&hasher.finalize()),
-        property_seed: property_seed(course).unwrap_or_else(|| "unknown".to_string()),
-        tests,
-        explored,
-    })
+    let lists = TestLists { tests, explored };
+    crate::atomic_write::write_atomic(&kept, serde_json::to_string(&lists)?.as_bytes())?;
+    Ok(Suite { test_dirs, hash, property_seed, tests: lists.tests, explored: lists.explored })
 }
 
 /// The stub and manifests of an exercise decide `not_submitted` and the build.
