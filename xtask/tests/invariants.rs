@@ -132,11 +132,12 @@ fn per_test_settings_name_tests_that_exist() {
             );
             // Grading settles a test by its explored twin (engine/confirm.rs):
             // an ordinary test of this exercise, named after an explored one.
-            if let Some(by) = settings.get("explored_by") {
+            for key in ["explored_by", "fails_with"] {
+                let Some(by) = settings.get(key) else { continue };
                 let by = by.as_str().unwrap();
                 assert!(
                     by.starts_with("explored_") && explore.contains(&format!("fn {by}()")),
-                    "`{test}` in {dir} is explored_by `{by}`, which tests/{dir}/explore.rs does not define"
+                    "`{test}` in {dir}: {key} `{by}`, which tests/{dir}/explore.rs does not define"
                 );
                 assert!(
                     !test.starts_with("explored_"),

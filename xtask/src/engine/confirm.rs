@@ -15,7 +15,9 @@
 //!    schedule that breaks the property, and the hidden test is scored
 //!    failed whatever its own runs said; when it passes, the property holds
 //!    in every schedule it explored, and the hidden test's first run stands.
-//!    Either way no run can change the verdict.
+//!    Either way no run can change the verdict. A test may instead name an
+//!    explored test that checks only part of its property (`fails_with`):
+//!    that one's failure fails it too, but its pass settles nothing.
 //! 2. **By construction.** A hidden test marked `schedule_free` calls code
 //!    that starts no thread from one thread: its first run stands.
 //! 3. **By confirmation.** Every other passing hidden test of a failed
@@ -154,7 +156,7 @@ fn settle_by_exploration(course: &Course, exercise: &crate::engine::course::Exer
         if tests[i].origin != Origin::Hidden || tests[i].outcome.status != TestStatus::Passed {
             continue;
         }
-        let Some(by) = course.explored_by(exercise, &tests[i].outcome.name) else { continue };
+        let Some((by, pass_settles)) = course.explored_twin(exercise, &tests[i].outcome.name) else { continue };
         let Some(proof) = tests.iter().find(|t| t.origin == Origin::Explored && t.outcome.name == by) else {
             continue;
         };
@@ -167,7 +169,9 @@ fn settle_by_exploration(course: &Course, exercise: &crate::engine::course::Exer
             TestStatus::NotRun => continue,
             _ if spun => continue,
             TestStatus::Passed => {
-                tests[i].settled = Settled::Explored { by: by.to_string() };
+                if pass_settles {
+                    tests[i].settled = Settled::Explored { by: by.to_string() };
+                }
                 continue;
             }
             TestStatus::Failed | TestStatus::TimedOut | TestStatus::Crashed => {}
@@ -388,6 +392,10 @@ mod tests {
             explored_by = "explored_spun"
             [tests.no_spin_check_either]
             explored_by = "explored_out_of_steps"
+            [tests.part_of_it_failed]
+            fails_with = "explored_adds_up"
+            [tests.part_of_it_passed]
+            fails_with = "explored_limit"
         "#;
         let exercise: crate::engine::course::Exercise = toml::from_str(info).unwrap();
         let course =
@@ -399,6 +407,8 @@ mod tests {
                 judged("not_run_tier", Origin::Hidden, TestStatus::Passed),
                 judged("explored_adds_up", Origin::Explored, TestStatus::Failed),
                 judged("no_spin_check", Origin::Hidden, TestStatus::Passed),
+                judged("part_of_it_failed", Origin::Hidden, TestStatus::Passed),
+                judged("part_of_it_passed", Origin::Hidden, TestStatus::Passed),
                 judged("no_spin_check_either", Origin::Hidden, TestStatus::Passed),
                 {
                     let mut cut_off = judged("explored_out_of_steps", Origin::Explored, TestStatus::Failed);
@@ -431,6 +441,9 @@ mod tests {
         assert_eq!(no_spin_check.outcome.status, TestStatus::Passed, "spinning breaks no property of its own");
         assert_eq!(no_spin_check.settled, Settled::FirstRun);
         assert_eq!(find("no_spin_check_either").outcome.status, TestStatus::Passed, "out of steps is spinning too");
+        assert_eq!(find("part_of_it_failed").settled, Settled::Proven { by: "explored_adds_up".into() });
+        assert_eq!(find("part_of_it_failed").outcome.status, TestStatus::Failed);
+        assert_eq!(find("part_of_it_passed").settled, Settled::FirstRun, "a fails_with twin's pass settles nothing");
     }
 
     fn task(started: u32, running: u32, done: bool) -> Task {

@@ -135,6 +135,10 @@ pub struct TestSettings {
     /// this test is scored failed too, however its own runs went; when it
     /// passes, this test's first run is not confirmed (`engine/confirm.rs`).
     pub explored_by: Option<String>,
+    /// Grading only: the explored test whose failure fails this test too
+    /// (it checks part of this test's property), though its pass says too
+    /// little to spare this test its confirmation runs.
+    pub fails_with: Option<String>,
     /// Grading only: this test's verdict cannot depend on the schedule (it
     /// calls, from one thread, code whose contract starts no thread), so
     /// its first run is not confirmed.
@@ -235,9 +239,15 @@ impl Course {
         ex.tests.get(test).and_then(|t| t.repeat).unwrap_or(1).max(1)
     }
 
-    /// The explored test that settles this hidden test's verdict (`explored_by`).
-    pub fn explored_by<'e>(&self, ex: &'e Exercise, test: &str) -> Option<&'e str> {
-        ex.tests.get(test).and_then(|t| t.explored_by.as_deref())
+    /// The explored test whose failure fails this hidden test, and whether
+    /// its pass settles it too (`explored_by`) or not (`fails_with`).
+    pub fn explored_twin<'e>(&self, ex: &'e Exercise, test: &str) -> Option<(&'e str, bool)> {
+        let settings = ex.tests.get(test)?;
+        match (&settings.explored_by, &settings.fails_with) {
+            (Some(by), _) => Some((by, true)),
+            (None, Some(with)) => Some((with, false)),
+            (None, None) => None,
+        }
     }
 
     /// Whether a hidden test's verdict cannot depend on the schedule (`schedule_free`).
