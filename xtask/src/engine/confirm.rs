@@ -148,8 +148,10 @@ pub fn settle(exercises: &mut [Exercise], policy: &Policy, means: &Means) -> Res
 }
 
 /// A passing hidden test whose `explored_by` test ran takes that test's
-/// verdict: failed when it failed, settled when it passed. (When the tier
-/// did not run, nothing is settled here and the test is confirmed.)
+/// verdict: failed when it failed, settled when it passed; one whose
+/// `fails_with` test failed is failed. (When the tier did not run, or the
+/// explored test only ran out of steps, nothing is settled here and the
+/// test is confirmed.)
 fn settle_by_exploration(course: &Course, exercise: &crate::engine::course::Exercise, judgement: &mut Judgement) {
     let tests = &mut judgement.tests;
     for i in 0..tests.len() {
