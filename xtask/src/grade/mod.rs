@@ -237,7 +237,7 @@ pub fn run(course: &Course, args: Args) -> Result<i32> {
     let cut_short: Vec<&str> = report
         .submissions
         .iter()
-        .filter(|s| s.exercises.iter().any(|e| e.established.how == model::EstablishedBy::CutShort))
+        .filter(|s| s.exercises.iter().any(model::ExerciseResult::cut_short))
         .map(|s| s.id.as_str())
         .collect();
     if !cut_short.is_empty() {

@@ -120,6 +120,13 @@ pub struct ExerciseResult {
     pub established: Established,
 }
 
+impl ExerciseResult {
+    /// Whether the time budget ended its confirmation runs early.
+    pub fn cut_short(&self) -> bool {
+        self.established.how == EstablishedBy::CutShort
+    }
+}
+
 /// How an exercise's score was established, so that a grader can tell a
 /// score that no run can change from one that rests on confirmation runs.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -1,9 +1,7 @@
 //! `gradescope/<id>/results.json`: Gradescope's autograder format.
 
 use super::{describe, num, shown_chars, snake};
-use crate::grade::model::{
-    EstablishedBy, ExerciseResult, ExerciseStatus, SubmissionResult, SubmissionStatus, TestResult, TestStatus,
-};
+use crate::grade::model::{ExerciseResult, ExerciseStatus, SubmissionResult, SubmissionStatus, TestResult, TestStatus};
 use serde_json::{Value, json};
 use std::collections::HashSet;
 use std::fmt::Write as _;
@@ -182,8 +180,7 @@ fn submission_output(sub: &SubmissionResult) -> String {
         };
         let _ = writeln!(out, "  {:width$}  {:15}  {} / {}", ex.name, status, num(ex.score), num(ex.max_score));
     }
-    let cut_short: Vec<&ExerciseResult> =
-        sub.exercises.iter().filter(|e| e.established.how == EstablishedBy::CutShort).collect();
+    let cut_short: Vec<&ExerciseResult> = sub.exercises.iter().filter(|e| e.cut_short()).collect();
     if !cut_short.is_empty() {
         let _ = writeln!(
             out,
